@@ -1,0 +1,53 @@
+"""jpt-redact: PII redaction with Just Pass Twice.
+
+Importing this package is cheap: torch, transformers, onnxruntime and presidio load only
+when a model or adapter is first used.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .errors import (
+    AuditError,
+    AuditVerificationError,
+    BackendUnavailableError,
+    CheckpointMismatchError,
+    DataError,
+    DetectionError,
+    InputError,
+    JPTRedactError,
+    ModelError,
+    OperatorError,
+    PluginError,
+    PolicyError,
+)
+from .findings import AnalysisResult, Finding, RedactionResult, Span
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "Policy": ("jpt_redact.policy", "Policy"),
+    "load_policy": ("jpt_redact.policy", "load_policy"),
+    "Redactor": ("jpt_redact.redactor", "Redactor"),
+}
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .policy import Policy, load_policy
+    from .redactor import Redactor
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        mod, attr = _LAZY[name]
+        return getattr(importlib.import_module(mod), attr)
+    raise AttributeError(name)
+
+
+__all__ = [
+    "AnalysisResult", "AuditError", "AuditVerificationError", "BackendUnavailableError",
+    "CheckpointMismatchError", "DataError", "DetectionError", "Finding", "InputError",
+    "JPTRedactError", "ModelError", "OperatorError", "PluginError", "Policy", "PolicyError",
+    "RedactionResult", "Redactor", "Span", "load_policy",
+]

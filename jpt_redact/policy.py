@@ -1,0 +1,255 @@
+"""Policies: which PII types to find (as JPT definitions) and what to do with each.
+
+A policy is data only. It is loaded from YAML with line-numbered errors, validated by
+pydantic (extra keys are errors), and never modified after loading.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import PolicyError
+
+ActionName = Literal["mask", "replace", "hash", "pseudonymize", "encrypt", "redact", "keep"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PatternSpec(_Strict):
+    """A regular expression that proposes spans for one type, optionally checked by a validator."""
+
+    name: str = Field(description="Name shown in findings and audit records, e.g. 'us_ssn_dashed'.")
+    regex: str = Field(description="Python regular expression; the whole match (or group 'value') is the span.")
+    score: float = Field(0.85, ge=0, le=1, description="Score given to a match that passes validation.")
+    validator: str | None = Field(
+        None,
+        description="Checksum validator: 'luhn', 'iban', 'phone', or 'stdnum:<module>' (any python-stdnum module, e.g. 'stdnum:us.ssn').",
+    )
+    ignore_case: bool = Field(False, description="Match case-insensitively.")
+
+    @field_validator("regex")
+    @classmethod
+    def _compiles(cls, v: str) -> str:
+        import re
+
+        try:
+            re.compile(v)
+        except re.error as exc:
+            raise ValueError(f"regex does not compile: {exc}") from None
+        return v
+
+
+class ActionSpec(_Strict):
+    """An action with its parameters, e.g. {type: mask, keep_last: 4}."""
+
+    type: ActionName = Field(description="Operator to apply.")
+    params: dict[str, Any] = Field(default_factory=dict, description="Operator parameters (see docs/policies.md).")
+
+
+def _coerce_action(v: Any) -> Any:
+    # YAML shorthand: `action: mask` or `action: {mask: {keep_last: 4}}` or `action: {type: mask, ...}`
+    if isinstance(v, str):
+        return {"type": v}
+    if isinstance(v, dict) and "type" not in v and len(v) == 1:
+        (name, params), = v.items()
+        return {"type": name, "params": params or {}}
+    if isinstance(v, dict) and "type" in v and "params" not in v:
+        rest = {k: val for k, val in v.items() if k != "type"}
+        return {"type": v["type"], "params": rest}
+    return v
+
+
+class EntityType(_Strict):
+    """One PII type of the policy."""
+
+    definition: str = Field(
+        min_length=10,
+        description="Natural-language definition read by the JPT model: what counts, what does not, examples, boundary cases.",
+    )
+    action: ActionSpec | None = Field(None, description="What to do with findings of this type; defaults.action if unset.")
+    threshold: float | None = Field(None, gt=0, lt=1, description="Minimum model score for this type; defaults.threshold if unset.")
+    model: bool = Field(True, description="Whether the JPT model looks for this type (set false for pattern-only types).")
+    recognizers: list[str] = Field(
+        default_factory=list,
+        description="Names of registered pattern/checksum recognizers that also propose this type (see `jpt-redact plugins`).",
+    )
+    patterns: list[PatternSpec] = Field(default_factory=list, description="Extra regular expressions for this type.")
+    allow_list: list[str] = Field(default_factory=list, description="Values never reported for this type (exact match, case-insensitive).")
+    deny_list: list[str] = Field(default_factory=list, description="Values always reported for this type (whole-word, case-insensitive).")
+    presidio_entity: str | None = Field(None, description="Presidio entity name for this type, e.g. PERSON, US_SSN.")
+    priority: int = Field(0, description="Tie-breaker when spans of different types overlap: higher wins.")
+
+    @field_validator("action", mode="before")
+    @classmethod
+    def _action(cls, v: Any) -> Any:
+        return _coerce_action(v) if v is not None else v
+
+
+class Defaults(_Strict):
+    action: ActionSpec = Field(default_factory=lambda: ActionSpec(type="replace"), description="Action for types that set none.")
+    threshold: float = Field(0.5, gt=0, lt=1, description="Model score threshold for types that set none.")
+    on_error: Literal["raise", "redact_all"] = Field(
+        "raise", description="Fail-closed behaviour when detection fails: raise, or replace the whole document."
+    )
+
+    @field_validator("action", mode="before")
+    @classmethod
+    def _action(cls, v: Any) -> Any:
+        return _coerce_action(v)
+
+
+class ModelSettings(_Strict):
+    checkpoint: str | None = Field(None, description="Checkpoint directory; the shipped default model if unset.")
+    backbone: str | None = Field(None, description="Backbone override: a Hugging Face model directory or a .gguf file.")
+    encoder: str | None = Field(None, description="Definition encoder override: a sentence-transformers model directory.")
+    backend: Literal["auto", "torch", "onnx"] = Field("auto", description="Runtime backend.")
+    window_tokens: int = Field(256, ge=16, le=8192, description="Tokens of text per window (the text is read twice per window).")
+    window_overlap: int = Field(32, ge=0, le=1024, description="Tokens shared by consecutive windows.")
+    batch_size: int = Field(8, ge=1, le=256, description="Windows per forward pass.")
+    nested: bool = Field(False, description="Also report overlapping types above threshold from the sigmoid head.")
+
+    @model_validator(mode="after")
+    def _overlap_smaller(self) -> "ModelSettings":
+        if self.window_overlap >= self.window_tokens // 2:
+            raise ValueError("window_overlap must be less than half of window_tokens")
+        return self
+
+
+class AuditSettings(_Strict):
+    enabled: bool = Field(False, description="Write an audit record per document (also enabled by --audit PATH).")
+    path: str | None = Field(None, description="Audit log path (JSONL).")
+    hash_key_env: str = Field("JPT_REDACT_KEY", description="Environment variable holding the key for keyed value hashes.")
+
+
+class Policy(_Strict):
+    name: str = Field(description="Policy name, recorded in audit logs.")
+    version: str = Field("1", description="Policy version, recorded in audit logs.")
+    description: str = Field("", description="What the policy is for.")
+    language: str = Field("en", description="ISO 639-1 language code of the texts.")
+    model: ModelSettings = Field(default_factory=ModelSettings, description="Model and runtime settings.")
+    defaults: Defaults = Field(default_factory=Defaults, description="Defaults for entity types.")
+    entities: dict[str, EntityType] = Field(description="PII types keyed by label (UPPER_SNAKE_CASE).")
+    audit: AuditSettings = Field(default_factory=AuditSettings, description="Audit log settings.")
+    source: str | None = Field(None, exclude=True, description="Where the policy was loaded from (set by the loader).")
+
+    @field_validator("entities")
+    @classmethod
+    def _labels(cls, v: dict[str, EntityType]) -> dict[str, EntityType]:
+        import re
+
+        if not v:
+            raise ValueError("a policy needs at least one entity type")
+        for label in v:
+            if not re.fullmatch(r"[A-Z][A-Z0-9_]{0,63}", label):
+                raise ValueError(f"label {label!r} must be UPPER_SNAKE_CASE (e.g. PERSON, US_SSN)")
+        return v
+
+    # -- derived views -------------------------------------------------------------------
+    def action_for(self, label: str) -> ActionSpec:
+        et = self.entities.get(label)
+        return (et.action if et and et.action else None) or self.defaults.action
+
+    def threshold_for(self, label: str) -> float:
+        et = self.entities.get(label)
+        return et.threshold if et and et.threshold is not None else self.defaults.threshold
+
+    def model_types(self) -> dict[str, str]:
+        """Label -> definition for the types the JPT model reads."""
+        return {k: e.definition for k, e in self.entities.items() if e.model}
+
+    @property
+    def content_hash(self) -> str:
+        payload = json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()
+        return hashlib.sha256(payload).hexdigest()
+
+
+# -- loading ---------------------------------------------------------------------------------
+BUILTIN_POLICIES = ("default", "hipaa", "gdpr", "pci", "secrets")
+
+
+def builtin_policy_path(name: str) -> Path | None:
+    ref = resources.files("jpt_redact.policies").joinpath(f"{name}.yaml")
+    return Path(str(ref)) if ref.is_file() else None
+
+
+def _line_of(node: yaml.Node | None, loc: tuple) -> int | None:
+    """Walk the YAML node tree along a pydantic error location to find its line."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            nxt = None
+            for k, v in node.value:
+                if k.value == part:
+                    nxt = v
+                    line = k.start_mark.line + 1
+                    break
+            node = nxt
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
+
+
+def parse_policy(text: str, source: str = "<policy>") -> Policy:
+    try:
+        node = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise PolicyError(f"invalid YAML: {problem}", path=source, line=mark.line + 1 if mark else None) from None
+    if not isinstance(data, dict):
+        raise PolicyError("a policy must be a YAML mapping with at least 'name' and 'entities'", path=source)
+    try:
+        return Policy.model_validate({**data, "source": source})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        field = ".".join(str(p) for p in loc) or None
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown field (check the spelling; see `jpt-redact policy schema`)"
+        elif err["type"] == "missing":
+            msg = "required field is missing"
+        more = len(exc.errors()) - 1
+        if more:
+            msg += f" (and {more} more error{'s' if more > 1 else ''})"
+        raise PolicyError(msg, path=source, line=_line_of(node, loc), field=field) from None
+
+
+def load_policy(ref: "str | Path | Policy") -> Policy:
+    """Load a policy by built-in name ('hipaa'), or from a YAML path."""
+    if isinstance(ref, Policy):
+        return ref
+    ref_s = str(ref)
+    path = Path(ref_s)
+    if not path.exists():
+        builtin = builtin_policy_path(ref_s.removesuffix(".yaml"))
+        if builtin is None or "/" in ref_s:
+            raise PolicyError(
+                f"no such policy file or built-in policy (built-ins: {', '.join(BUILTIN_POLICIES)})", path=ref_s
+            )
+        path = builtin
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise PolicyError(f"cannot read: {exc.strerror}", path=ref_s) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PolicyError(f"not UTF-8 (byte offset {exc.start})", path=ref_s) from None
+    return parse_policy(text, source=str(path))
+
+
+def policy_json_schema() -> dict:
+    return Policy.model_json_schema()
