@@ -9,10 +9,10 @@ import hashlib
 import json
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import PolicyError
 
@@ -34,6 +34,25 @@ class PatternSpec(_Strict):
         description="Checksum validator: 'luhn', 'iban', 'phone', or 'stdnum:<module>' (any python-stdnum module, e.g. 'stdnum:us.ssn').",
     )
     ignore_case: bool = Field(False, description="Match case-insensitively.")
+
+    @field_validator("validator")
+    @classmethod
+    def _known_validator(cls, v: str | None) -> str | None:
+        import importlib.util
+        import re
+
+        if v is None or v in ("luhn", "iban", "phone"):
+            return v
+        module = v.removeprefix("stdnum:")
+        if v.startswith("stdnum:") and re.fullmatch(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*", module):
+            try:
+                found = importlib.util.find_spec(f"stdnum.{module}") is not None
+            except ImportError:
+                found = False
+            if found:
+                return v
+            raise ValueError(f"python-stdnum has no module {module!r}")
+        raise ValueError("validator must be 'luhn', 'iban', 'phone' or 'stdnum:<module>' (e.g. 'stdnum:us.ssn')")
 
     @field_validator("regex")
     @classmethod
@@ -93,6 +112,18 @@ class EntityType(_Strict):
         return _coerce_action(v) if v is not None else v
 
 
+def _check_label(label: str) -> str:
+    import re
+
+    if not re.fullmatch(r"[A-Z][A-Z0-9_]{0,63}", label):
+        raise ValueError(f"label {label!r} must be UPPER_SNAKE_CASE (e.g. PERSON, US_SSN)")
+    return label
+
+
+# Checked as a dict key, so errors point at the offending label's line, not at 'entities:'.
+Label = Annotated[str, AfterValidator(_check_label)]
+
+
 class Defaults(_Strict):
     action: ActionSpec = Field(default_factory=lambda: ActionSpec(type="replace"), description="Action for types that set none.")
     threshold: float = Field(0.5, gt=0, lt=1, description="Model score threshold for types that set none.")
@@ -136,20 +167,15 @@ class Policy(_Strict):
     language: str = Field("en", description="ISO 639-1 language code of the texts.")
     model: ModelSettings = Field(default_factory=ModelSettings, description="Model and runtime settings.")
     defaults: Defaults = Field(default_factory=Defaults, description="Defaults for entity types.")
-    entities: dict[str, EntityType] = Field(description="PII types keyed by label (UPPER_SNAKE_CASE).")
+    entities: dict[Label, EntityType] = Field(description="PII types keyed by label (UPPER_SNAKE_CASE).")
     audit: AuditSettings = Field(default_factory=AuditSettings, description="Audit log settings.")
     source: str | None = Field(None, exclude=True, description="Where the policy was loaded from (set by the loader).")
 
     @field_validator("entities")
     @classmethod
     def _labels(cls, v: dict[str, EntityType]) -> dict[str, EntityType]:
-        import re
-
         if not v:
             raise ValueError("a policy needs at least one entity type")
-        for label in v:
-            if not re.fullmatch(r"[A-Z][A-Z0-9_]{0,63}", label):
-                raise ValueError(f"label {label!r} must be UPPER_SNAKE_CASE (e.g. PERSON, US_SSN)")
         return v
 
     # -- derived views -------------------------------------------------------------------
@@ -214,7 +240,7 @@ def parse_policy(text: str, source: str = "<policy>") -> Policy:
         return Policy.model_validate({**data, "source": source})
     except ValidationError as exc:
         err = exc.errors()[0]
-        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and (p.startswith("function-") or p == "[key]")))
         field = ".".join(str(p) for p in loc) or None
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
@@ -253,3 +279,7 @@ def load_policy(ref: "str | Path | Policy") -> Policy:
 
 def policy_json_schema() -> dict:
     return Policy.model_json_schema()
+
+
+if __name__ == "__main__":  # python -m jpt_redact.policy > docs/policy.schema.json
+    print(json.dumps(policy_json_schema(), indent=2, ensure_ascii=False))

@@ -1,0 +1,127 @@
+"""The `jpt-redact` command: a click group whose default command is `redact`.
+
+`jpt-redact FILE... --policy hipaa` and `jpt-redact redact FILE... --policy hipaa` are the
+same. This module is the only place errors become text: every JPTRedactError is one line
+`Error: <message>` on stderr and exits with the error's exit_code; anything unexpected is
+one line naming only the exception type (exit 70), unless JPT_REDACT_DEBUG=1.
+"""
+from __future__ import annotations
+
+import difflib
+import errno
+import logging
+import os
+import sys
+
+import click
+
+from .. import __version__
+from ..errors import JPTRedactError
+
+INTERNAL_ERROR_EXIT = 70
+IO_ERROR_EXIT = 74
+MISSING_DEPENDENCY_EXIT = 69
+DEFAULT_COMMAND = "redact"
+_GROUP_FLAGS = {"--help", "-h", "--version"}
+
+
+def debug_enabled() -> bool:
+    return os.environ.get("JPT_REDACT_DEBUG", "").strip() not in ("", "0", "false", "no")
+
+
+def error_line(message: str) -> None:
+    """Print one `Error: ...` line on stderr (newlines in a message are folded)."""
+    click.echo("Error: " + " ".join(str(message).split()), err=True)
+
+
+class DefaultGroup(click.Group):
+    """A group that runs `redact` when the first argument is not a subcommand (a file, `-`, an option)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in _GROUP_FLAGS:
+            first = args[0]
+            if not first.startswith("-") and not os.path.exists(first):
+                # `jpt-redact analyse x.jsonl`: a mistyped command, not a missing file
+                close = difflib.get_close_matches(first, list(self.commands), n=1, cutoff=0.75)
+                if close:
+                    ctx.fail(f"No such command {first!r}. Did you mean {close[0]!r}?")
+            args = [DEFAULT_COMMAND, *args]
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except JPTRedactError as exc:
+            if debug_enabled():
+                raise
+            error_line(str(exc))
+            ctx.exit(exc.exit_code)
+        except BrokenPipeError:
+            raise  # click reports a closed pipe (e.g. `| head`) quietly
+        except ImportError as exc:
+            # A missing optional package (onnxruntime, presidio, ...) is the user's to fix;
+            # a missing module of our own is a bug and falls through to "internal error".
+            if debug_enabled() or (exc.name or "jpt_redact").split(".")[0] == "jpt_redact":
+                _internal_error(ctx, exc)
+            error_line(f"the package {exc.name!r} is not installed (see the optional extras in README.md)")
+            ctx.exit(MISSING_DEPENDENCY_EXIT)
+        except OSError as exc:
+            if debug_enabled() or exc.errno == errno.EPIPE:
+                raise
+            where = f"{exc.filename}: " if exc.filename else ""
+            error_line(f"{where}{exc.strerror or type(exc).__name__}")
+            ctx.exit(IO_ERROR_EXIT)
+        except Exception as exc:
+            _internal_error(ctx, exc)
+
+
+def _internal_error(ctx: click.Context, exc: Exception) -> None:
+    if debug_enabled():
+        raise exc
+    error_line(f"internal error ({type(exc).__name__}); rerun with JPT_REDACT_DEBUG=1 for a traceback")
+    ctx.exit(INTERNAL_ERROR_EXIT)
+
+
+@click.group(
+    cls=DefaultGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog="Run `jpt-redact FILE... --policy NAME` to redact files (the default command, see `jpt-redact redact --help`).",
+)
+@click.version_option(__version__, prog_name="jpt-redact")
+def cli() -> None:
+    """Find and redact PII with a Just-Pass-Twice model, patterns and a policy."""
+
+
+def _register() -> None:
+    from . import analyze, audit, evaluate, info, policy, redact, training
+
+    cli.add_command(redact.redact_command)
+    cli.add_command(analyze.analyze_command)
+    cli.add_command(evaluate.eval_command)
+    cli.add_command(training.train_command)
+    cli.add_command(training.synth_command)
+    cli.add_command(training.export_onnx_command)
+    cli.add_command(audit.audit_group)
+    cli.add_command(audit.restore_command)
+    cli.add_command(policy.policy_group)
+    cli.add_command(info.plugins_command)
+    cli.add_command(info.info_command)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point (`jpt-redact`)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    root = logging.getLogger("jpt_redact")
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if debug_enabled() else logging.WARNING)
+    cli.main(args=argv, prog_name="jpt-redact")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,146 @@
+"""`jpt-redact [redact] INPUT...`: redact files, directories or stdin.
+
+One input (a file or `-`) goes to stdout or `-o FILE`. Several inputs, or a directory, go
+to `--out-dir DIR` (mirroring the tree) or, with `--format jsonl`, to one JSONL stream.
+A file that cannot be read or whose detection fails is reported on its own `Error:` line and
+not written; the others still are, and the exit code is that of the first failure.
+"""
+from __future__ import annotations
+
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .. import io
+from ..errors import DetectionError, InputError, JPTRedactError
+from . import common
+from .main import error_line
+
+LONG_INPUT_CHARS = 200_000  # one document this long gets a spinner
+
+
+def _render(result: Any, fmt: str, doc_id: str | None) -> str:
+    if fmt == "text":
+        return result.text
+    data = result.to_dict()
+    if fmt == "jsonl":
+        return common.dumps({"id": doc_id, **data}) + "\n"
+    return common.dumps(data, pretty=True) + "\n"
+
+
+@click.command("redact")
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@common.policy_option
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Output file for a single input (default: stdout).")
+@click.option("--out-dir", type=click.Path(file_okay=False), default=None, help="Output directory for several inputs; mirrors directory trees.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl"]), default="text", show_default=True,
+              help="text: the redacted text; json: text plus findings (types, offsets, scores; no values); jsonl: one line per input.")
+@click.option("--audit", "audit_path", type=click.Path(dir_okay=False), default=None, help="Append a chained audit record per document to this JSONL log.")
+@click.option("--on-error", type=click.Choice(["raise", "redact_all"]), default=None,
+              help="If detection fails: fail (default, from the policy) or replace the whole document with a placeholder.")
+@click.option("--encoding", default="utf-8", show_default=True, help="Encoding of the input files (outputs are UTF-8).")
+@click.option("--max-size", type=click.FloatRange(min=0.001), default=io.DEFAULT_MAX_BYTES / common.MB, show_default=True,
+              metavar="MB", help="Refuse input files larger than this.")
+@common.model_options
+@common.batch_option
+@common.quiet_option
+def redact_command(inputs, policy_ref, output, out_dir, fmt, audit_path, on_error, encoding, max_size, backend,
+                   no_model, batch_size, quiet) -> None:
+    """Redact PII in files, directories (recursively) or stdin (`-`).
+
+    \b
+    Examples:
+      jpt-redact note.txt --policy hipaa > note.redacted.txt
+      jpt-redact docs/ --policy gdpr --out-dir redacted/
+      cat mail.txt | jpt-redact - --format json
+    """
+    max_bytes = int(max_size * common.MB)
+    stdin = "-" in inputs
+    if stdin and len(inputs) > 1:
+        raise click.UsageError("'-' (stdin) cannot be combined with other inputs")
+    if stdin and out_dir:
+        raise click.UsageError("'-' (stdin) writes to stdout or -o FILE, not --out-dir")
+    if output and out_dir:
+        raise click.UsageError("use either -o/--output (one input) or --out-dir (several inputs)")
+    if out_dir and fmt == "jsonl":
+        raise click.UsageError("--format jsonl writes one stream: use -o FILE or stdout, not --out-dir")
+    policy = common.load_cli_policy(policy_ref, backend)
+
+    if stdin:
+        text = io.read_stream(common.stdin_binary(), encoding=encoding, max_bytes=max_bytes)
+        files: list[io.InputFile] = []
+    else:
+        files = io.expand_inputs(inputs, exclude=[out_dir] if out_dir else [])
+    several = not stdin and (len(files) > 1 or any(Path(p).is_dir() for p in inputs))
+    if several and not out_dir and fmt != "jsonl":
+        raise click.UsageError("several inputs: pass --out-dir DIR (or --format jsonl for one stream)")
+    if out_dir and not several:
+        several = True  # one file into a directory: same rules as many
+    input_paths = [f.path for f in files]
+    if output:
+        io.refuse_overwrite(output, input_paths)
+    if audit_path:
+        io.refuse_overwrite(audit_path, input_paths)
+    targets = io.out_dir_targets(out_dir, files, suffix=".json" if fmt == "json" else "") if out_dir else {}
+
+    redactor = common.build_redactor(policy, use_model=not no_model, audit_path=audit_path, on_error=on_error)
+    try:
+        if several:
+            _redact_many(redactor, files, targets, output, fmt, encoding, max_bytes, batch_size, quiet, dest=out_dir or output)
+            return
+        if stdin:
+            doc_id, source = "<stdin>", "<stdin>"
+        else:
+            text = io.read_text_file(files[0].path, encoding=encoding, max_bytes=max_bytes)
+            doc_id, source = str(files[0].path), str(files[0].path)
+        with common.progress_bar(None, f"redacting {source}", enabled=not quiet and len(text) >= LONG_INPUT_CHARS):
+            result = redactor.redact(text, document_id=doc_id)
+        rendered = _render(result, fmt, doc_id)
+        if output:
+            io.write_text_atomic(output, rendered, inputs=input_paths)
+        else:
+            click.echo(rendered, nl=False)
+    finally:
+        redactor.close()
+
+
+def _redact_many(redactor, files, targets, output, fmt, encoding, max_bytes, batch_size, quiet, dest=None) -> None:
+    step = batch_size or 16
+    first_error: JPTRedactError | None = None
+    written = 0
+    sink_cm = io.atomic_writer(output) if (fmt == "jsonl" and output) else nullcontext(None)
+    with sink_cm as sink, common.progress_bar(len(files), "redacting", enabled=not quiet) as bar:
+        emit = sink.write if sink is not None else (lambda line: click.echo(line, nl=False))
+        for lo in range(0, len(files), step):
+            texts, ready = [], []
+            for f in files[lo : lo + step]:
+                try:
+                    texts.append(io.read_text_file(f.path, encoding=encoding, max_bytes=max_bytes))
+                    ready.append(f)
+                except InputError as exc:
+                    error_line(str(exc))
+                    first_error = first_error or exc
+                    bar.advance()
+            if not texts:
+                continue
+            results = redactor.redact_many(
+                texts, batch_size=len(texts), document_ids=[str(f.relative) for f in ready], return_exceptions=True
+            )
+            for f, result in zip(ready, results):
+                bar.advance()
+                if isinstance(result, DetectionError):
+                    error_line(f"{f.path}: detection failed ({getattr(result, 'reason', 'error')}); not written")
+                    first_error = first_error or result
+                    continue
+                if fmt == "jsonl":
+                    emit(_render(result, "jsonl", str(f.relative)))
+                else:
+                    io.write_text_atomic(targets[f.path], _render(result, fmt, None))
+                written += 1
+    where = f" to {dest}" if dest else ""
+    failed = len(files) - written
+    common.note(f"redacted {written} of {len(files)} files{where}" + (f" ({failed} failed)" if failed else ""), quiet=quiet)
+    if first_error is not None:
+        raise click.exceptions.Exit(first_error.exit_code)

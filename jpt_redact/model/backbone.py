@@ -1,0 +1,129 @@
+"""Load a causal LM backbone (HF directory or GGUF file), optionally cut at an intermediate layer.
+
+GGUF files are dequantized by transformers (~20-45 s for SmolLM2-135M). We do that once and
+keep the result as safetensors in the user cache, keyed by the GGUF file's SHA-256.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import ModelError
+from .paths import cache_dir, default_backbone_path, force_offline, weights_fingerprint
+
+_CONVERT_LOCK = threading.Lock()
+
+
+@dataclass
+class Backbone:
+    model: Any  # transformers base model (no LM head)
+    tokenizer: Any
+    model_id: str  # human-readable name
+    weights_sha256: str
+    num_layers_total: int
+    num_layers_used: int
+
+    @property
+    def hidden_size(self) -> int:
+        return int(self.model.config.hidden_size)
+
+
+def resolve_backbone_path(ref: str | os.PathLike | None) -> Path:
+    if ref is None or str(ref) in ("", "default"):
+        return default_backbone_path()
+    path = Path(ref).expanduser()
+    if not path.exists():
+        raise ModelError(f"backbone not found: {path}")
+    return path
+
+
+def _gguf_cache(gguf: Path, sha: str) -> Path:
+    """Dequantize a GGUF once into <cache>/backbones/<sha>/ (safetensors + config + tokenizer)."""
+    target = cache_dir() / "backbones" / sha
+    if (target / "model.safetensors").is_file():
+        return target
+    with _CONVERT_LOCK:
+        if (target / "model.safetensors").is_file():
+            return target
+        from safetensors.torch import save_file
+        from transformers import AutoModel, AutoTokenizer
+
+        model = AutoModel.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+        tok = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=".tmp-"))
+        try:
+            state = {k: v.contiguous() for k, v in model.state_dict().items()}
+            save_file(state, str(tmp / "model.safetensors"), metadata={"format": "pt"})
+            cfg = model.config.to_dict()
+            cfg.pop("quantization_config", None)
+            cfg["architectures"] = [type(model).__name__]
+            (tmp / "config.json").write_text(json.dumps(cfg, indent=1))
+            tok.save_pretrained(str(tmp))
+            (tmp / "SOURCE").write_text(json.dumps({"gguf": gguf.name, "sha256": sha}))
+            os.replace(tmp, target)  # atomic: a half-written cache is never used
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return target
+
+
+def load_backbone(
+    ref: str | os.PathLike | None = None,
+    *,
+    layer: int | None = None,
+    device: str = "cpu",
+    dtype: str | None = None,
+) -> Backbone:
+    """Load a backbone. `layer` keeps only the first `layer` decoder layers (the rest are
+    never run): hidden states are then read after that layer (plus the final norm)."""
+    force_offline()
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    path = resolve_backbone_path(ref)
+    sha = weights_fingerprint(path)
+    source = _gguf_cache(path, sha) if path.is_file() else path
+    if dtype is None:
+        dtype = "bfloat16" if device.startswith("cuda") else "float32"
+    try:
+        model = AutoModel.from_pretrained(str(source), dtype=getattr(torch, dtype))
+        tok = AutoTokenizer.from_pretrained(str(source))
+    except Exception as exc:
+        raise ModelError(f"cannot load backbone from {path}: {type(exc).__name__}: {exc}") from exc
+    total = int(model.config.num_hidden_layers)
+    used = total
+    if layer is not None and layer < total:
+        if layer < 1:
+            raise ModelError(f"layer must be between 1 and {total}")
+        model.layers = model.layers[:layer]
+        model.config.num_hidden_layers = layer
+        if getattr(model.config, "layer_types", None):
+            model.config.layer_types = model.config.layer_types[:layer]
+        used = layer
+    model.eval().to(device)
+    for p in model.parameters():
+        p.requires_grad_(False)
+    name = path.name if path.is_file() else path.resolve().name
+    return Backbone(model, tok, name, sha, total, used)
+
+
+def backbone_source_dir(ref: str | os.PathLike | None) -> tuple[Path, str]:
+    """(directory transformers can load, weights SHA-256); converts a GGUF on first use."""
+    force_offline()
+    path = resolve_backbone_path(ref)
+    sha = weights_fingerprint(path)
+    return (_gguf_cache(path, sha) if path.is_file() else path), sha
+
+
+def load_tokenizer(ref: str | os.PathLike | None = None) -> Any:
+    from transformers import AutoTokenizer
+
+    source, _ = backbone_source_dir(ref)
+    return AutoTokenizer.from_pretrained(str(source))

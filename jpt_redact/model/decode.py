@@ -1,0 +1,103 @@
+"""Token probabilities -> character spans.
+
+Consecutive tokens of the same type merge into one span; a short run of whitespace-only
+tokens between two tokens of the same type does not break it (addresses and names can span
+a line break). Spans are snapped outwards to word boundaries (a token that starts inside a
+word takes the whole word) and stripped of surrounding whitespace and punctuation. The
+score is the mean probability of the span's tokens.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from ..findings import Span
+
+_EDGE_PUNCT = " \t\r\n\u00a0\"'`«»“”‘’()[]{}<>,;:!?.…"
+_MAX_GAP_TOKENS = 2
+
+
+def _is_gap(text: str, start: int, end: int) -> bool:
+    return end <= start or text[start:end].isspace()
+
+
+def _snap(text: str, start: int, end: int) -> tuple[int, int]:
+    while start > 0 and text[start - 1].isalnum() and text[start].isalnum():
+        start -= 1
+    while end < len(text) and text[end].isalnum() and text[end - 1].isalnum():
+        end += 1
+    while start < end and text[start] in _EDGE_PUNCT:
+        start += 1
+    while end > start and text[end - 1] in _EDGE_PUNCT:
+        # keep a closing bracket whose opening bracket is inside the span: "(555) 123-4567"
+        ch = text[end - 1]
+        if ch in ")]}" and "([{"[")]}".index(ch)] in text[start : end - 1]:
+            break
+        end -= 1
+    return start, end
+
+
+def _runs(text: str, offsets: Sequence[tuple[int, int]], token_labels: np.ndarray, token_scores: np.ndarray):
+    """Yield (label_index, first_token, last_token, mean_score) for merged runs."""
+    run_label, run_first, run_last, scores, gap = -1, 0, 0, [], 0
+    for i, (s, e) in enumerate(offsets):
+        lab = int(token_labels[i])
+        if lab < 0 and run_label >= 0 and _is_gap(text, s, e) and gap < _MAX_GAP_TOKENS:
+            gap += 1
+            continue
+        if lab >= 0 and lab == run_label:
+            run_last, gap = i, 0
+            scores.append(float(token_scores[i]))
+            continue
+        if run_label >= 0:
+            yield run_label, run_first, run_last, float(np.mean(scores))
+        run_label, gap = lab, 0
+        if lab >= 0:
+            run_first = run_last = i
+            scores = [float(token_scores[i])]
+    if run_label >= 0:
+        yield run_label, run_first, run_last, float(np.mean(scores))
+
+
+def _spans_from_labels(text, offsets, token_labels, token_scores, labels, recognizer) -> list[Span]:
+    out: list[Span] = []
+    for lab, first, last, score in _runs(text, offsets, token_labels, token_scores):
+        start, end = _snap(text, offsets[first][0], offsets[last][1])
+        if end > start:
+            if out and out[-1].label == labels[lab] and out[-1].end >= start:
+                prev = out.pop()  # two runs snapped into the same word
+                start, score = prev.start, max(prev.score, score)
+                end = max(end, prev.end)
+            out.append(Span(start, end, labels[lab], score, recognizer))
+    return out
+
+
+def decode_spans(
+    text: str,
+    offsets: Sequence[tuple[int, int]],
+    probs: np.ndarray,
+    labels: Sequence[str],
+    thresholds: Sequence[float],
+    *,
+    nested: bool = False,
+    recognizer: str = "jpt",
+) -> list[Span]:
+    """probs: [T, N] per-type probabilities for T text tokens."""
+    if len(offsets) == 0 or len(labels) == 0:
+        return []
+    thr = np.asarray(thresholds, dtype=np.float32)
+    best = probs.argmax(-1)
+    best_p = probs[np.arange(len(best)), best]
+    token_labels = np.where(best_p >= thr[best], best, -1)
+    spans = _spans_from_labels(text, offsets, token_labels, best_p, labels, recognizer)
+    if nested:
+        seen = {(s.start, s.end, s.label) for s in spans}
+        for j in range(len(labels)):
+            above = np.where(probs[:, j] >= thr[j], j, -1)
+            for s in _spans_from_labels(text, offsets, above, probs[:, j], labels, recognizer):
+                if (s.start, s.end, s.label) not in seen:
+                    seen.add((s.start, s.end, s.label))
+                    spans.append(s)
+        spans.sort(key=lambda s: (s.start, -s.end))
+    return spans

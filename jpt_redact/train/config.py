@@ -1,0 +1,55 @@
+"""Training configuration (YAML, pydantic, extra keys are errors)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..errors import DataError
+
+
+class SourceSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    corpus: str = Field(description="'synth' or a corpus name known to jpt_redact.train.data.load_corpus.")
+    max_examples: int = Field(description="Examples taken from this source (randomly, with the run seed).")
+    feature_minutes: float | None = Field(
+        None, description="Stop this source's feature extraction after this long; train on what was written.")
+
+
+class TrainConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    output_dir: str = Field(description="Checkpoint directory written at the end (and on every epoch).")
+    work_dir: str = Field("runs/default", description="Features, logs and resumable state.")
+    backbone: str | None = Field(None, description="Backbone path; the default SmolLM2 GGUF if unset.")
+    encoder: str | None = Field(None, description="Definition encoder path; all-MiniLM-L6-v2 if unset.")
+    layers: list[int] = Field([20], description="Candidate layers; features of all are stored, the best on dev is kept.")
+    sources: list[SourceSpec] = Field(description="Training sources.")
+    policies_as_definitions: list[str] = Field(
+        default_factory=list, description="Policies whose definitions join the paraphrase pool of their labels.")
+    seed: int = 13
+    group_size: int = 8
+    max_types: int = 12
+    max_tokens: int = Field(192, description="Text tokens per training example (longer ones are cut).")
+    dev_fraction: float = Field(0.06, description="Share of groups held out to pick layer, epochs and threshold.")
+    epochs: int = 10
+    select_epochs: int = Field(3, description="Epochs per candidate layer during layer selection.")
+    lr: float = 1e-3
+    weight_decay: float = 0.01
+    warmup_fraction: float = 0.05
+    groups_per_step: int = 4
+    o_weight: float = Field(0.25, description="Cross-entropy weight of the O class (Appendix A.2).")
+    focal_gamma: float = 2.5
+    focal_pos_weight: float = 5.0
+    dropout: float = 0.1
+
+
+def load_train_config(path: str | Path) -> TrainConfig:
+    try:
+        data = yaml.safe_load(Path(path).read_text())
+        return TrainConfig.model_validate(data)
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read ({exc.strerror})") from None
+    except (yaml.YAMLError, ValidationError) as exc:
+        first = str(exc).splitlines()[:3]
+        raise DataError(f"{path}: invalid training config: {' '.join(first)}") from None

@@ -1,0 +1,33 @@
+"""Connection strings that carry credentials: URIs with user:password@host for databases,
+brokers and caches (postgres://, mysql://, mongodb+srv://, redis://, amqp://, ...), and
+ADO/ODBC strings with a Password= or Pwd= key. The whole string is the span."""
+from __future__ import annotations
+
+import re
+
+from ._base import RegexRecognizer
+
+_URI = re.compile(
+    r"(?<![\w+.-])(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|redis|rediss|amqps?|mssql|sqlserver|oracle|"
+    r"jdbc:[a-z]+|ftp|sftp|smtp|ldap|ldaps|clickhouse|cockroachdb|snowflake)(?:\+[a-z0-9]+)?://"
+    r"[^\s:/@\"']+:[^\s@\"']+@[^\s\"'<>]+",
+    re.IGNORECASE,
+)
+_ADO = re.compile(
+    r"(?<!\w)(?:(?:Server|Data Source|Host|Address|Driver|Provider)\s*=[^;\n]+;)"
+    r"(?:[^;\n=]+=[^;\n]*;)*?\s*(?:Password|Pwd)\s*=[^;\n]+;?",
+    re.IGNORECASE,
+)
+
+
+class ConnectionStringRecognizer(RegexRecognizer):
+    name = "pattern:connection_string"
+    rules = ((_URI, 0.95), (_ADO, 0.9))
+
+    def find(self, text: str) -> list[tuple[int, int, float]]:
+        out = []
+        for s, e, score in super().find(text):
+            while e > s and text[e - 1] in ".,;)]}>" and not (text[e - 1] == ";" and "=" in text[s:e]):
+                e -= 1
+            out.append((s, e, score))
+        return out

@@ -1,0 +1,22 @@
+"""MAC (EUI-48) addresses: six hex pairs joined by ':' or '-', or Cisco's three dotted groups of four."""
+from __future__ import annotations
+
+import re
+
+from ._base import RegexRecognizer
+
+_COLON = re.compile(r"(?<![\w:-])[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}(?![\w:-])")
+_CISCO = re.compile(r"(?<![\w.])[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}(?![\w.])")
+
+
+class MacAddressRecognizer(RegexRecognizer):
+    name = "pattern:mac_address"
+    rules = ((_COLON, 0.9), (_CISCO, 0.75))
+
+    def check(self, value: str, score: float) -> float | None:
+        hexdigits = re.sub(r"[^0-9A-Fa-f]", "", value)
+        if len(set(hexdigits.lower())) == 1:
+            return None  # 00:00:.. and ff:ff:.. are placeholders/broadcast, not a device
+        if value.count(".") == 2 and hexdigits.isdigit():
+            return None  # 1234.5678.9012 is a number, not a Cisco-style MAC
+        return score

@@ -1,0 +1,30 @@
+"""Passwords in assignments and prose: password=..., "passwd": "...", pwd: ..., 'password is ...'.
+
+Only the value is the span. Placeholders (****, <password>, ${VAR}, changeme-style words
+shorter than 4 characters) are skipped.
+"""
+from __future__ import annotations
+
+import re
+
+from ._base import RegexRecognizer
+
+_QUOTED = re.compile(
+    r"(?<![\w-])[\"']?(?:[A-Za-z0-9]+[_-])*(?:password|passwd|passphrase|pwd|pass)[\"']?\s*(?:=|:|=>)\s*"
+    r"(?P<q>[\"'])(?P<value>[^\"'\n]{4,128})(?P=q)",
+    re.IGNORECASE,
+)
+_BARE = re.compile(
+    r"(?<![\w-])(?:[A-Za-z0-9]+[_-])*(?:password|passwd|passphrase|pwd)\s*(?:=|:|=>)\s*(?P<value>[^\s\"',;&]{4,128})",
+    re.IGNORECASE,
+)
+_PROSE = re.compile(r"(?<!\w)(?:password|passcode|passphrase)\s+(?:is|was|=)\s*:?\s*(?P<value>\S{4,128}?)(?=[.,;]?(?:\s|$))", re.IGNORECASE)
+_PLACEHOLDER = re.compile(r"^(?:\*+|x+|\.+|<[^>]*>|\$\{?[A-Za-z_][\w]*\}?|%\(?\w+\)?s?|\{\{.*\}\}|null|none|true|false|required|optional)$", re.IGNORECASE)
+
+
+class PasswordRecognizer(RegexRecognizer):
+    name = "pattern:password"
+    rules = ((_QUOTED, 0.9), (_BARE, 0.85), (_PROSE, 0.8))
+
+    def check(self, value: str, score: float) -> float | None:
+        return None if _PLACEHOLDER.match(value) else score
