@@ -150,7 +150,6 @@ def test_restore_with_wrong_key(cli_engine, tmp_path, audit_key, monkeypatch):
 
 # -- eval, synth, train (thin wrappers) ------------------------------------------------------
 def test_eval_on_jsonl(cli_engine, policy_file, tmp_path):
-    pytest.importorskip("jpt_redact.evaluate")
     data = tmp_path / "gold.jsonl"
     rows = [
         {"text": "Carol lives in Paris", "spans": [{"start": 0, "end": 5, "label": "PER"}, {"start": 15, "end": 20, "label": "CITY"}]},
@@ -162,7 +161,11 @@ def test_eval_on_jsonl(cli_engine, policy_file, tmp_path):
     result = run(["eval", "--data", data, "-p", policy_file, "--label-map", label_map, "--json", "-q"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert json.dumps(report)  # a JSON document
+    assert report["n_docs"] == 2
+    assert report["micro"]["strict"] == {**report["micro"]["strict"], "precision": 1.0, "recall": 1.0, "n_gold": 3}
+    assert report["leak_rate"] == 0.0
+    unmapped = json.loads(run(["eval", "--data", data, "-p", policy_file, "--json", "-q"]).stdout)
+    assert unmapped["micro"]["strict"]["precision"] < 1.0  # PER vs PERSON: no match without the map
     text = run(["eval", "--data", data, "-p", policy_file, "--label-map", label_map, "-q", "--limit", "1"])
     assert text.exit_code == 0, text.output
     assert "PERSON" in text.stdout

@@ -79,11 +79,11 @@ def test_read_conll_errors_name_file_and_line(tmp_path):
 
 def test_jsonl_round_trip(tmp_path):
     exs = [Example("Call Ann at 555-0100", [(5, 8, "PERSON"), (12, 20, "PHONE_NUMBER")], {"PERSON": "a name"}, "t"),
-           Example("nothing here", [], None, "t")]
+           Example("nothing here", [], None, "t", meta={"family": "x.y", "unannotated": ["DATE_TIME"]})]
     p = tmp_path / "x.jsonl"
     assert write_jsonl(exs, p) == 2
     back = list(read_jsonl(p))
-    assert [(b.text, b.spans, b.types) for b in back] == [(e.text, e.spans, e.types) for e in exs]
+    assert [(b.text, b.spans, b.types, b.source, b.meta) for b in back] == [(e.text, e.spans, e.types, e.source, e.meta) for e in exs]
     assert load_examples(p)[0].spans == exs[0].spans
 
 

@@ -62,6 +62,10 @@ def test_every_label_is_generated_and_defined(sample):
     assert set(load_definitions()["pii"]) == GENERATOR_LABELS
 
 
+def test_unrestricted_generation_leaves_nothing_unannotated(sample):
+    assert not any(ex.meta.get("unannotated") for ex in sample)
+
+
 def test_variety_and_no_pii_share(sample):
     assert len(FAMILIES) >= 40
     fams = Counter(ex.meta["family"] for ex in sample)

@@ -59,5 +59,6 @@ def eval_command(data_path, fmt, policy_ref, label_map, as_json, limit, backend,
             for result in redactor.analyze_many([ex.text for ex in chunk], batch_size=len(chunk)):
                 preds.append([(s.start, s.end, s.label) for s in result.spans])
             bar.advance(len(chunk))
-    report = evaluate([[tuple(s) for s in ex.spans] for ex in examples], preds, label_map=mapping)
-    click.echo(common.dumps(report.to_dict(), pretty=True) if as_json else render_table(report))
+    report = evaluate(examples, preds, label_map=mapping)
+    title = f"{policy.name} on {Path(data_path).name}"
+    click.echo(common.dumps(report.to_dict(), pretty=True) if as_json else render_table(report, title=title).rstrip("\n"))

@@ -42,11 +42,15 @@ def synth_command(policy_ref: str, count: int, seed: int, split: str, output: st
 
 @click.command("export-onnx")
 @click.option("--checkpoint", default=None, metavar="DIR", help="Checkpoint directory (default: the shipped model).")
-@click.option("--out-dir", required=True, type=click.Path(file_okay=False), help="Where to write the ONNX model.")
-@click.option("--int8/--no-int8", default=True, show_default=True, help="Also write a dynamically quantised int8 model.")
-def export_onnx_command(checkpoint: str | None, out_dir: str, int8: bool) -> None:
-    """Export the backbone's duplicated prefill to ONNX for the onnx backend."""
+@click.option("--backbone", default=None, metavar="PATH", help="Backbone the checkpoint was trained on (default: the shipped one).")
+@click.option("-o", "--out-dir", default=None, type=click.Path(file_okay=False),
+              help="Also copy model.onnx + meta.json here (the export is always cached for the onnx backends).")
+@click.option("--int8", is_flag=True, help="Dynamically quantise the MatMul weights to int8 (the fast CPU model).")
+@click.option("--opset", type=click.IntRange(17, 18), default=17, show_default=True, help="ONNX opset.")
+def export_onnx_command(checkpoint: str | None, backbone: str | None, out_dir: str | None, int8: bool, opset: int) -> None:
+    """Export the backbone (cut at the checkpoint's layer, LoRA merged) to ONNX, with past
+    key/value inputs so the policy prefix is computed once. Exports once per model."""
     from ..runtime.onnx_export import export_onnx
 
-    result = export_onnx(checkpoint, out_dir, int8=int8)
-    click.echo(f"exported to {result if result is not None else out_dir}")
+    result = export_onnx(checkpoint, out_dir, int8=int8, opset=opset, backbone=backbone)
+    click.echo(f"exported ({'int8' if int8 else 'fp32'}, opset {opset}) to {result}")

@@ -27,6 +27,7 @@ def _snap(text: str, start: int, end: int) -> tuple[int, int]:
         start -= 1
     while end < len(text) and text[end].isalnum() and text[end - 1].isalnum():
         end += 1
+    first = start
     while start < end and text[start] in _EDGE_PUNCT:
         start += 1
     while end > start and text[end - 1] in _EDGE_PUNCT:
@@ -35,6 +36,11 @@ def _snap(text: str, start: int, end: int) -> tuple[int, int]:
         if ch in ")]}" and "([{"[")]}".index(ch)] in text[start : end - 1]:
             break
         end -= 1
+    # give back an opening bracket that the span closes: "(555) 123-4567"
+    if start > first and text[start - 1] in "([{":
+        close = ")]}"["([{".index(text[start - 1])]
+        if text[start:end].count(close) > text[start:end].count(text[start - 1]):
+            start -= 1
     return start, end
 
 

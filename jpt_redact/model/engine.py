@@ -179,6 +179,7 @@ def build_engine(
     window_overlap: int = 32,
     batch_size: int = 8,
     use_prefix_cache: bool = True,
+    backend_options: Mapping[str, Any] | None = None,
 ) -> JPTEngine:
     """Load a checkpoint with its backbone, encoder and a runtime backend."""
     import torch
@@ -194,7 +195,7 @@ def build_engine(
     bb_path = resolve_backbone_path(backbone)
     check_backbone(cfg, weights_fingerprint(bb_path), str(bb_path))
     spec = BackendSpec(backbone=str(bb_path), layer=cfg.layer, checkpoint_dir=ckpt_dir, device=device,
-                       use_prefix_cache=use_prefix_cache)
+                       use_prefix_cache=use_prefix_cache, options=dict(backend_options or {}))
     runtime, selection = create_backend(backend, spec)
     enc = DefinitionEncoder(encoder)
     if enc.encoder_id != cfg.encoder_id and encoder is None:

@@ -1,9 +1,20 @@
 """Backend construction and `auto` selection.
 
-`auto` tries, in order: TensorRT -> CUDA (onnxruntime or torch) -> onnxruntime CPU (when an
-int8 export exists) -> torch CPU, and records why it picked what it picked. Asking for a
-backend by name never falls back silently: an unavailable one raises
-BackendUnavailableError.
+`auto` tries, in order:
+
+    onnx-tensorrt  onnxruntime TensorRT provider and a CUDA device
+    onnx-cuda      onnxruntime CUDA provider and a CUDA device
+    torch (CUDA)   torch sees a CUDA device (bf16)
+    onnx-cpu       onnxruntime on CPU, only when the export it would use is already cached
+                   (`jpt-redact export-onnx --int8`), so `auto` never starts a long export
+    torch          torch on CPU, always there
+
+and records why it skipped what it skipped (`jpt-redact info` prints it). A backend asked for
+by name never falls back: an unavailable one raises BackendUnavailableError.
+
+Backends are registered classes (entry-point group `jpt_redact.backends`) with
+`create(spec)`, and optionally `availability(spec) -> (ok, why)` (asked for by name) and
+`auto_availability(spec)` (stricter, for `auto`).
 """
 from __future__ import annotations
 
@@ -14,14 +25,19 @@ from typing import Any
 from ..errors import BackendUnavailableError
 from ..registry import backends
 
+TORCH_CUDA = "torch-cuda"  # a pseudo-candidate of the auto order: the torch backend on a GPU
+AUTO_ORDER = ("onnx-tensorrt", "onnx-cuda", TORCH_CUDA, "onnx-cpu", "torch")
+GPU_CANDIDATES = ("onnx-tensorrt", "onnx-cuda", TORCH_CUDA)
+
 
 @dataclass
 class BackendSpec:
     backbone: str | None  # path or None for the default
     layer: int | None
     checkpoint_dir: Path | None = None
-    device: str | None = None  # None: cuda if available else cpu
+    device: str | None = None  # torch: None = cuda if available else cpu
     use_prefix_cache: bool = True
+    # backend-specific settings, e.g. onnx: precision ("auto"|"fp32"|"int8"), onnx_dir, threads
     options: dict[str, Any] = field(default_factory=dict)
 
 
@@ -29,56 +45,60 @@ class BackendSpec:
 class Selection:
     name: str
     reason: str
-    tried: list[tuple[str, str]] = field(default_factory=list)
+    tried: list[tuple[str, str]] = field(default_factory=list)  # (candidate, why it was skipped)
 
 
-def _available(name: str, spec: BackendSpec) -> tuple[bool, str]:
+def _probe(name: str, spec: BackendSpec, *, auto: bool) -> tuple[bool, str]:
     try:
         cls = backends.get(name)
-    except Exception as exc:  # not installed
+    except Exception as exc:  # unknown, or its plugin failed to import
         return False, str(exc)
-    probe = getattr(cls, "availability", None)
+    probe = (getattr(cls, "auto_availability", None) if auto else None) or getattr(cls, "availability", None)
     if probe is None:
         return True, "available"
-    return probe(spec)
+    try:
+        return probe(spec)
+    except BackendUnavailableError as exc:
+        return False, str(exc)
+
+
+def torch_cuda_available() -> tuple[bool, str]:
+    try:
+        import torch
+
+        return (True, "torch sees a CUDA device (bf16)") if torch.cuda.is_available() else (False, "torch sees no CUDA device")
+    except Exception as exc:  # pragma: no cover - a broken torch install
+        return False, type(exc).__name__
 
 
 def auto_order() -> list[str]:
-    order = []
-    for name in ("onnx-tensorrt", "onnx-cuda", "torch-cuda", "onnx", "torch"):
-        if name in backends.names() or name in ("torch-cuda",):
-            order.append(name)
-    return order
+    """The candidates `auto` considers, installed backends only."""
+    installed = set(backends.names())
+    return [n for n in AUTO_ORDER if n in installed or (n == TORCH_CUDA and "torch" in installed)]
 
 
 def select_backend(name: str, spec: BackendSpec) -> Selection:
     if name != "auto":
-        ok, why = _available(name, spec)
+        ok, why = _probe(name, spec, auto=False)
         if not ok:
             raise BackendUnavailableError(f"backend {name!r} is not available: {why}")
-        return Selection(name, "asked for explicitly")
+        return Selection(name, f"asked for explicitly ({why})")
     tried: list[tuple[str, str]] = []
+    cpu_only = bool(spec.device) and not str(spec.device).startswith("cuda")
     for cand in auto_order():
-        if cand == "torch-cuda":
-            ok, why = _torch_cuda()
-            if ok:
-                return Selection("torch", "auto: CUDA GPU found, torch bf16", tried)
-            tried.append((cand, why))
+        if cand in GPU_CANDIDATES and cpu_only:
+            tried.append((cand, f"device {spec.device!r} requested"))
             continue
-        ok, why = _available(cand, spec)
-        if ok:
-            return Selection(cand, f"auto: {why}", tried)
+        if cand == TORCH_CUDA:
+            ok, why = torch_cuda_available()
+            if ok:
+                return Selection("torch", f"auto: {why}", tried)
+        else:
+            ok, why = _probe(cand, spec, auto=True)
+            if ok:
+                return Selection(cand, f"auto: {why}", tried)
         tried.append((cand, why))
-    return Selection("torch", "auto: fallback to torch on CPU", tried)
-
-
-def _torch_cuda() -> tuple[bool, str]:
-    try:
-        import torch
-
-        return (True, "cuda") if torch.cuda.is_available() else (False, "no CUDA device")
-    except Exception as exc:  # pragma: no cover
-        return False, type(exc).__name__
+    raise BackendUnavailableError("no runtime backend is available: " + "; ".join(f"{n}: {w}" for n, w in tried))
 
 
 def create_backend(name: str, spec: BackendSpec) -> tuple[Any, Selection]:

@@ -29,6 +29,7 @@ class TrainConfig(BaseModel):
         default_factory=list, description="Policies whose definitions join the paraphrase pool of their labels.")
     seed: int = 13
     group_size: int = 8
+    groups_per_shard: int = Field(4, description="Feature shard size: the unit of resuming and of time budgets.")
     max_types: int = 12
     max_tokens: int = Field(192, description="Text tokens per training example (longer ones are cut).")
     dev_fraction: float = Field(0.06, description="Share of groups held out to pick layer, epochs and threshold.")

@@ -49,6 +49,8 @@ class Example:
             d["types"] = dict(self.types)
         if self.source:
             d["source"] = self.source
+        if self.meta:
+            d["meta"] = dict(self.meta)
         return d
 
     def labels(self) -> set[str]:
@@ -221,7 +223,10 @@ def _example_from_obj(obj: Any, where: str, source: str) -> Example:
         if not isinstance(types, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in types.items()):
             raise DataError(f"{where}: field 'types' must map labels to definition strings")
         types = dict(types)
-    return Example(text=text, spans=spans, types=types, source=str(obj.get("source", source)))
+    meta = obj.get("meta") or {}
+    if not isinstance(meta, dict):
+        raise DataError(f"{where}: field 'meta' must be an object")
+    return Example(text=text, spans=spans, types=types, source=str(obj.get("source", source)), meta=dict(meta))
 
 
 def read_jsonl(path: str | os.PathLike) -> Iterator[Example]:

@@ -55,8 +55,12 @@ def make_groups(
     negatives: tuple[int, int] = (2, 6),
     drop_label_prob: float = 0.08,
     extra_defs: dict[str, list[str]] | None = None,
+    per_group=None,
 ) -> list[Group]:
-    """Shuffle within each source and cut into groups; one type set per group."""
+    """Shuffle within each source and cut into groups; one type set per group.
+
+    `per_group(chunk, rng) -> chunk` may relabel a group's examples before its type set is drawn.
+    """
     by_source: dict[str, list[Example]] = {}
     for ex in examples:
         by_source.setdefault(ex.source, []).append(ex)
@@ -67,6 +71,8 @@ def make_groups(
         neg_pool = pool.negatives_for(source)
         for g0 in range(0, len(items), group_size):
             chunk = items[g0 : g0 + group_size]
+            if per_group is not None:  # e.g. one level per label hierarchy for the whole group
+                chunk = per_group(chunk, rng)
             present = sorted({lab for ex in chunk for _, _, lab in ex.spans})
             kept = [lab for lab in present if rng.random() >= drop_label_prob]
             if len(kept) > max_types - negatives[0]:

@@ -76,6 +76,27 @@ def load_source(cfg: TrainConfig, src, mappings: dict) -> list[Example]:
     return items[: src.max_examples]
 
 
+def _one_level_per_hierarchy(chunk, rng):
+    """Synthetic labels nest (DATE_OF_BIRTH < DATE < DATE_TIME, VIN < VEHICLE_ID, ...): a type set
+    holding two levels of one hierarchy would have overlapping definitions, so each group
+    shows one level (spans outside it become O, as its definition excludes them)."""
+    from .sampling import choose_levels
+
+    levels = {root: rng.choices(list(weights), weights=list(weights.values()))[0]
+              for root, weights in _LEVEL_WEIGHTS.items()}
+    return [choose_levels(ex, rng, levels) for ex in chunk]
+
+
+# The broad level is what policies mostly ask for, so it is shown most often; the narrow
+# levels teach the model that a definition's exclusions matter.
+_LEVEL_WEIGHTS = {
+    "PERSON": {"PERSON": 0.85, "CARDHOLDER_NAME": 0.15},
+    "DATE_TIME": {"DATE_TIME": 0.5, "DATE": 0.35, "DATE_OF_BIRTH": 0.15},
+    "AGE": {"AGE": 0.7, "AGE_OVER_89": 0.3},
+    "VEHICLE_ID": {"VEHICLE_ID": 0.5, "VIN": 0.25, "LICENSE_PLATE": 0.25},
+}
+
+
 def _feature_groups(shards, layer: int, encoder) -> list:
     import torch
 
@@ -128,7 +149,8 @@ def train_from_config(path: str | Path, *, resume: bool = True) -> Path:
     for src in cfg.sources:
         examples = load_source(cfg, src, mappings)
         groups = make_groups(examples, pool, random.Random(f"{cfg.seed}:{src.corpus}"), group_size=cfg.group_size,
-                             max_types=cfg.max_types, extra_defs=extra)
+                             max_types=cfg.max_types, extra_defs=extra,
+                             per_group=_one_level_per_hierarchy if src.corpus == "synth" else None)
         n_dev = max(1, int(len(groups) * cfg.dev_fraction))
         log.info("source %s: %d examples in %d groups (%d dev)", src.corpus, len(examples), len(groups), n_dev)
         feat_dir = work / "features" / src.corpus
@@ -138,9 +160,9 @@ def train_from_config(path: str | Path, *, resume: bool = True) -> Path:
         t_feat = time.time()
         # dev groups first, in their own shards, so a time budget never eats the dev set
         dev_shards += extract_groups(backend, backbone.tokenizer, groups[:n_dev], cfg.layers, feat_dir / "dev",
-                                     max_tokens=cfg.max_tokens)
+                                     max_tokens=cfg.max_tokens, groups_per_shard=cfg.groups_per_shard)
         shards += extract_groups(backend, backbone.tokenizer, groups[n_dev:], cfg.layers, feat_dir / "train",
-                                 max_tokens=cfg.max_tokens,
+                                 max_tokens=cfg.max_tokens, groups_per_shard=cfg.groups_per_shard,
                                  budget_seconds=src.feature_minutes * 60 if src.feature_minutes else None)
         feat_seconds += time.time() - t_feat
         n_examples += len(examples)

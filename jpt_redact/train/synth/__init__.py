@@ -6,7 +6,7 @@
 """
 from __future__ import annotations
 
-from .families import DEV_FRACTION, FAMILIES, dev_family_ids, families_for
+from .families import DEV_FRACTION, FAMILIES, dev_family_ids, families_for, load_all
 from .generator import (
     ALIASES,
     GENERATOR_LABELS,
@@ -18,6 +18,8 @@ from .generator import (
 )
 from .labels import PARENT, ancestors
 from .values import LOCALES
+
+load_all()  # register the template families (cheap: Faker loads only when values are drawn)
 
 __all__ = [
     "ALIASES", "DEV_FRACTION", "FAMILIES", "GENERATOR_LABELS", "LOCALES", "NO_PII_SHARE", "PARENT", "ancestors", "dev_family_ids",

@@ -108,7 +108,9 @@ def vaccination_record(d: Doc, v: Values) -> None:
     for _ in range(v.rng.randint(2, 5)):
         d.f("{dt:DATE}  {vac}  lot {lot}  {dose}  given by ", dt=lambda: v.date((2015, 2025)), vac=v.pick(("Influenza", "COVID-19 booster", "Tetanus/diphtheria",
             "Hepatitis B dose 2", "MMR", "Shingles")), lot=v.alnum(7), dose=v.pick(("0.5 mL IM", "0.3 mL", "1 dose")))
-        d.e("PERSON", v.pick((v.last, lambda: f"{v.first()[0]}. {v.last()}", lambda: f"Nurse {v.first()}"))())
+        if v.chance(0.3):
+            d.t("Nurse ")
+        d.e("PERSON", v.pick((v.last, lambda: f"{v.first()[0]}. {v.last()}", v.first))())
         d.nl()
 
 
@@ -146,3 +148,55 @@ def insurance_quote(d: Doc, v: Values) -> None:
                 "Quote {ref} for {n:PERSON}, {addr:STREET_ADDRESS}. Vehicle: {car}, VIN {vin:VEHICLE_ID}. Premium {p}. Named driver: {n2:PERSON}.")),
         n=v.full_name, car=v.pick(("2019 Ford Fiesta", "2021 VW Polo", "2017 BMW 320d", "2022 Kia Niro")), pl=v.plate, p=v.price(), p2=v.price(),
         a=v.age, dl=v.license, ref=v.alnum(8), k=v.pick((14, 30)), addr=v.address_one_line, vin=v.vin, n2=v.full_name)
+
+
+@family("clinical.history_and_physical")
+def history_and_physical(d: Doc, v: Values) -> None:
+    """A long admission note (1-2k characters)."""
+    fn, ln = v.name_parts()
+    d.f("HISTORY AND PHYSICAL\n{h:ORGANIZATION}\nPatient: {n:PERSON}    DOB: {dob:DATE_OF_BIRTH}    MRN: {m:MEDICAL_RECORD_NUMBER}\n"
+        "Admission: {adm:DATE_TIME}    Attending: ", h=v.hospital, n=f"{ln}, {fn}", dob=lambda: v.date((1925, 2005)), m=v.mrn,
+        adm=lambda: f"{v.date((2022, 2025))} {v.time()}")
+    d.e("PERSON", f"{v.first()} {v.last()}")
+    d.f("\n\nCHIEF COMPLAINT: {cc} x {dur}.\n\nHPI: {pr:PERSON} is a {a:AGE} {sex} with a history of {c1} and {c2} who presents with {cc}. "
+        "Symptoms began {when:DATE_TIME} while {act}. {pr2:PERSON} took {m1} without relief. Denies fever. Last seen in clinic by ",
+        cc=v.pick(("shortness of breath", "chest pain", "abdominal pain", "confusion", "leg swelling")), dur=v.duration(), pr=fn,
+        a=lambda: v.age(old=v.chance(0.3)), sex=v.pick(("man", "woman", "male", "female")), c1=v.pick(("hypertension", "COPD", "CKD stage 3", "diabetes")),
+        c2=v.pick(("atrial fibrillation", "obesity", "depression", "osteoarthritis")), when=v.partial_date,
+        act=v.pick(("gardening", "at work", "walking the dog", "asleep")), pr2=fn, m1=v.dosage())
+    d.e("PERSON", v.last())
+    d.f(" on {last:DATE_TIME}.\n\nPMH: {c1}; {c2}; appendectomy ({yr}).\nMEDS: {m1}; {m2}; {m3}.\nALLERGIES: {al}.\n"
+        "SOCIAL: Lives with {rel} {rn:PERSON} at {addr:STREET_ADDRESS}. Retired {job}. {smoke}. Drinks {u} units/week.\n"
+        "FAMILY: Mother died at {ma:AGE} of stroke.\n\nEXAM: {v1}, {v2}, {v3}, {v4}. Alert, oriented x3. Crackles at bases. No edema.\n"
+        "LABS: Na {na}, K {k}, Cr {cr}, Hb {hb}, WBC {wbc}.\nIMAGING: CXR - {cxr}.\n\nASSESSMENT/PLAN:\n1. {cc} - likely {dx}. Start {m4}. Repeat labs in AM.\n"
+        "2. {c1} - continue home meds.\n3. Dispo: admit to {room}. Code status discussed with patient and {rel} ({ph:PHONE_NUMBER}); full code.\n",
+        last=v.partial_date, c1=v.pick(("HTN", "COPD", "T2DM")), c2=v.pick(("AF", "CKD", "hypothyroidism")), yr=v.rng.randint(1960, 2015),
+        m1=f"{v.pick(('metformin', 'amlodipine', 'warfarin'))} {v.dosage()}", m2=f"{v.pick(('atorvastatin', 'furosemide'))} {v.dosage()}",
+        m3=f"{v.pick(('levothyroxine', 'omeprazole'))} {v.dosage()}", al=v.pick(("NKDA", "penicillin (rash)", "codeine")),
+        rel=v.pick(("wife", "husband", "daughter", "son", "partner")), rn=v.first, addr=v.address_one_line, job=v.pick(("teacher", "electrician", "nurse", "bus driver")),
+        smoke=v.pick(("Never smoker", "Ex-smoker, 20 pack-years", "Current smoker")), u=v.rng.randint(0, 30), ma=lambda: v.age(old=True),
+        v1=v.vitals(), v2=v.vitals(), v3=v.vitals(), v4=v.vitals(), na=v.rng.randint(128, 146), k=v.rng.randint(30, 60) / 10, cr=v.rng.randint(50, 250),
+        hb=v.rng.randint(80, 160), wbc=v.rng.randint(30, 250) / 10, cxr=v.pick(("bibasal consolidation", "no acute process", "small effusions")),
+        cc=v.pick(("Dyspnea", "Chest pain", "Delirium")), dx=v.pick(("CHF exacerbation", "pneumonia", "UTI")), m4=f"{v.pick(('ceftriaxone', 'furosemide IV', 'aspirin'))} {v.dosage()}",
+        room=v.room(), ph=v.phone)
+
+
+@family("business.long_email_chain")
+def long_email_chain(d: Doc, v: Values) -> None:
+    """Three to five replies, newest first, each with quoted headers (1-2k characters)."""
+    people = [v.name_parts() for _ in range(3)]
+    topic = v.pick(("contract renewal", "site visit", "invoice query", "shipment", "new hire paperwork"))
+    for i in range(v.rng.randint(3, 5)):
+        fn, ln = people[i % 3]
+        ofn = people[(i + 1) % 3][0]
+        if i:
+            d.f("\n\nOn {dt:DATE_TIME}, {n:PERSON} <{em:EMAIL_ADDRESS}> wrote:\n", dt=lambda: f"{v.date((2023, 2025), 'abbr')}, at {v.time()}",
+                n=f"{fn} {ln}", em=lambda: v.email(fn, ln))
+        d.f(v.pick(("Hi {o:PERSON},\n", "{o:PERSON} -\n", "Thanks {o:PERSON}.\n", "")), o=ofn)
+        d.f(v.pick(("Re the {t}: we can do {p} if you sign by {dt:DATE_TIME}. I'll send v{ver} of the draft.",
+                    "Attached the {t} documents. Quantity is {q}, delivery to {a:STREET_ADDRESS}.",
+                    "Spoke to {x:PERSON}; she is fine with it. Her direct line is {ph:PHONE_NUMBER}.",
+                    "Can you confirm the bank details? We have {ib:IBAN_CODE} on file.",
+                    "Sorry for the delay, I was out until {dt:DATE_TIME}. The {t} is on track.")),
+            t=topic, p=v.price(), dt=v.partial_date, ver=v.version(), q=v.quantity(), a=v.address_one_line, x=v.full_name, ph=v.phone, ib=v.iban)
+        d.f("\n\n{close}\n{f:PERSON}", close=v.pick(("Best,", "Thanks,", "Regards,", "Cheers,")), f=fn)

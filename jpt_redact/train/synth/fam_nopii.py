@@ -1,8 +1,8 @@
 """Families with NO PII at all: numbers, dates of releases, product names, ordinary words that look
 like names ("will", "hope", "rose", "may", "mark", "bill"). They teach the model when to stay quiet.
 
-Some families show clock times of schedules (not about a person); they declare DATE_TIME as
-`unannotated` so type-set sampling never offers DATE_TIME as a negative type for them.
+They hold no dates or clock times either (those are DATE_TIME by definition), only durations,
+frequencies, versions, prices and counts, so every document here is correctly span-free.
 """
 from __future__ import annotations
 
@@ -83,19 +83,20 @@ def faq(d: Doc, v: Values) -> None:
 def word_names(d: Doc, v: Values) -> None:
     """Ordinary uses of words that are also first names, plus month names."""
     sents = ("I hope the weather holds until the weekend.", "We will mark the boxes before shipping.", "The bill came to {p} for {q}.",
-             "A rose by the window has started to bloom.", "In April and May the prices usually drop by {pct}.", "She hit the mark on her first try.",
+             "A rose by the window has started to bloom.", "Prices may drop by {pct} if demand falls.", "She hit the mark on her first try.",
              "Grace periods last {dur}.", "Sunny spells are expected with highs of {t}.", "The ivy covers the north wall.",
-             "Art supplies are on aisle {k}.", "June is the busiest month for room {room}.", "Frank feedback is welcome at the retro.",
+             "Art supplies are on aisle {k}.", "Pat the dough flat and mark it into {k} squares.", "Frank feedback is welcome at the retro.",
              "Summer sale: {pct} off all items.", "The bill was passed by {k} votes.", "We're running low on holly wreaths; reorder {q}.",
              "Hope springs eternal, as the saying goes.", "Joy and hope were the themes of the exhibition.", "Chase the invoice if it is unpaid after {dur}.")
     for _ in range(v.rng.randint(2, 5)):
         d.f(v.pick(sents) + " ", p=v.price(), q=v.quantity(), pct=v.percent(), dur=v.duration(), t=v.pick(("21°C", "68F")), k=v.rng.randint(2, 40), room=v.room())
 
 
-@family("nopii.meeting_agenda", pii=False, unannotated=("DATE_TIME",))
+@family("nopii.meeting_agenda", pii=False)
 def meeting_agenda(d: Doc, v: Values) -> None:
-    d.f("Agenda (all hands)\n{t1} Welcome\n{t2} Quarterly numbers: revenue up {pct}, churn {pct2}\n{t3} Roadmap: version {ver}\n{t4} Q&A\nLocation: {room}, {k} seats.\n",
-        t1="09:00", t2="09:15", t3="10:00", t4="10:45", pct=v.percent(), pct2=v.percent(), ver=v.version(), room=v.room(), k=v.rng.randint(20, 200))
+    d.f("Agenda (all hands)\n1. Welcome ({m1} min)\n2. Quarterly numbers: revenue up {pct}, churn {pct2}\n3. Roadmap: version {ver}\n4. Q&A ({m2} min)\n"
+        "Location: {room}, {k} seats. Slides will be shared afterwards.\n", m1=v.pick((5, 10, 15)), pct=v.percent(), pct2=v.percent(),
+        ver=v.version(), room=v.room(), m2=v.pick((15, 20, 30)), k=v.rng.randint(20, 200))
 
 
 @family("nopii.product_review", pii=False)
@@ -106,11 +107,10 @@ def product_review(d: Doc, v: Values) -> None:
         dur=v.duration(), model=v.pick(("X200", "Pro 2", "Air S", "Mini 4")), pct=v.percent(), m=v.rng.randint(2, 60), ver=v.version())
 
 
-@family("nopii.timetable", pii=False, unannotated=("DATE_TIME",))
-def timetable(d: Doc, v: Values) -> None:
-    d.t("Route 42 weekday timetable\n")
+@family("nopii.route_info", pii=False)
+def route_info(d: Doc, v: Values) -> None:
+    d.f("Route {r} - service information\n", r=v.rng.randint(1, 99))
     for _ in range(v.rng.randint(3, 6)):
-        d.f("{stop}  {a}  {b}  {c}\n", stop=v.pick(("Central Station", "Market Square", "Hospital (main gate)", "Retail Park", "Old Bridge")),
-            a=f"{v.rng.randint(5, 9):02d}:{v.rng.randint(0, 59):02d}", b=f"{v.rng.randint(10, 14):02d}:{v.rng.randint(0, 59):02d}",
-            c=f"{v.rng.randint(15, 22):02d}:{v.rng.randint(0, 59):02d}")
-    d.f("Fares from {p}. Platform {k}.\n", p=v.price(), k=v.rng.randint(1, 12))
+        d.f("{stop}: every {m} minutes, {k} stops to the terminus\n", stop=v.pick(("Central Station", "Market Square", "Hospital (main gate)",
+            "Retail Park", "Old Bridge", "University Campus")), m=v.pick((5, 10, 12, 15, 20, 30)), k=v.rng.randint(2, 25))
+    d.f("Fares from {p}. Platform {k}. Step-free access at {pct} of stops.\n", p=v.price(), k=v.rng.randint(1, 12), pct=v.percent())

@@ -44,8 +44,16 @@ def _rank(fid: str) -> int:
     return int.from_bytes(hashlib.sha256(("jpt-redact-synth:" + fid).encode()).digest()[:8], "big")
 
 
+def load_all() -> dict[str, Family]:
+    """Import every family module (each registers its families on import) and return FAMILIES."""
+    from . import fam_business, fam_chat, fam_clinical, fam_more, fam_nopii, fam_tech  # noqa: F401
+
+    return FAMILIES
+
+
 def dev_family_ids() -> frozenset[str]:
     """~15% of families, stratified by PII/no-PII, chosen by a hash of the id (stable across runs)."""
+    load_all()
     out: set[str] = set()
     for has_pii in (True, False):
         ids = sorted((f.id for f in FAMILIES.values() if f.pii == has_pii), key=_rank)
@@ -55,6 +63,7 @@ def dev_family_ids() -> frozenset[str]:
 
 
 def families_for(split: str) -> list[Family]:
+    load_all()
     if split not in ("train", "dev", "all"):
         from ...errors import DataError
 
