@@ -15,6 +15,7 @@
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import random
@@ -173,6 +174,18 @@ def make_engine(
         backend=backend, tokenizer=backbone.tokenizer, heads=heads or make_heads(), encoder=encoder or HashEncoder(),
         o_definition=O_DEFINITION, model_id=f"jpt:{backbone.model_id}", **engine_kwargs,
     )
+
+
+@contextlib.contextmanager
+def one_torch_thread():
+    """Tiny models gain nothing from intra-op threads, and on a busy 2-core machine thread
+    oversubscription makes them ~10x slower; tests use this around model work."""
+    prev = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(prev)
 
 
 # -- an engine that tags exactly one token ------------------------------------------------------

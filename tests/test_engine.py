@@ -19,6 +19,7 @@ from engine_fixtures import (
     make_engine,
     make_heads,
     marker_engine,
+    one_torch_thread,
 )
 from jpt_redact.errors import CheckpointMismatchError, DetectionError, ModelError
 from jpt_redact.model.engine import window_ranges
@@ -35,6 +36,12 @@ TEXTS = [
     "The patient, Carol Jones, was seen at Springfield hospital on the second day; her phone "
     "number is (555) 123-4567 and her email is on the invoice.",
 ]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _single_thread():
+    with one_torch_thread():
+        yield
 
 
 @pytest.fixture(scope="module", params=KINDS)
@@ -202,10 +209,10 @@ def test_100k_character_document_is_read_to_its_end(kind):
     paragraphs, marker_at = [], []
     pos, i = 0, 0
     while pos < 100_000:
-        body = _filler(40, i)
-        cut = body.find(" ", (i * 37) % len(body))
-        para = body[:cut] + f" {MARKER_WORD}," + body[cut:]
-        marker_at.append(pos + cut + 1)
+        words = _filler(40, i).split(" ")
+        k = 1 + (i * 7) % 39  # the marker wanders through the paragraph, so across window edges
+        para = " ".join(words[:k] + [MARKER_WORD + ","] + words[k:])
+        marker_at.append(pos + len(" ".join(words[:k])) + 1)
         paragraphs.append(para)
         pos += len(para) + 2
         i += 1
@@ -339,7 +346,7 @@ def test_backend_failure_raises_detection_error_without_text():
 
 
 def test_markers_tag_only_the_marker(markers):
-    text = f'"{MARKER_WORD}" met John Smith; call {MARKER_WORD} at (555) 123-4567.'
+    text = f'Then {MARKER_WORD} met "John Smith"; call {MARKER_WORD}, at (555) 123-4567.'
     spans = markers.predict([text], TYPES)[0]
     assert [(text[s.start : s.end], s.label) for s in spans] == [(MARKER_WORD, MARKER_LABEL)] * 2
     assert all(s.score > 0.99 for s in spans)

@@ -17,6 +17,8 @@ Options (BackendSpec.options, or the environment for the CLI):
     onnx_dir   a directory written by `jpt-redact export-onnx` (JPT_REDACT_ONNX_DIR), used
                instead of the cache after checking it was exported from this model
     threads    intra-op threads (default 0: onnxruntime uses the physical cores)
+    spin       let idle intra-op threads spin (default False: with spinning, a machine whose
+               cores are shared with other work ran the same batch 2.5x slower)
 """
 from __future__ import annotations
 
@@ -173,7 +175,7 @@ class OnnxBackend:
         if model_dir is None:
             model_dir = ensure_export(spec.backbone, spec.layer, spec.checkpoint_dir, int8=precision == "int8")
         meta = read_meta(model_dir)
-        session = _session(model_dir, kind, spec.options.get("threads"))
+        session = _session(model_dir, kind, spec.options.get("threads"), bool(spec.options.get("spin", False)))
         return cls(session, meta, load_tokenizer(spec.backbone), kind=kind, precision=meta.get("precision", precision),
                    model_dir=model_dir, use_prefix_cache=spec.use_prefix_cache)
 
@@ -260,7 +262,7 @@ def _explicit_dir(spec: Any) -> Path | None:
     return path
 
 
-def _session(model_dir: Path, kind: str, threads: int | None) -> Any:
+def _session(model_dir: Path, kind: str, threads: int | None, spin: bool = False) -> Any:
     import onnxruntime as ort
 
     from ..model.paths import cache_dir
@@ -268,6 +270,7 @@ def _session(model_dir: Path, kind: str, threads: int | None) -> Any:
     opts = ort.SessionOptions()
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     opts.intra_op_num_threads = int(threads or 0)  # 0: one per physical core
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
     opts.log_severity_level = 3
     providers: list[Any] = []
     if kind == "tensorrt":

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -29,16 +30,19 @@ from typing import Any
 
 from ..errors import ModelError
 
-EXPORT_FORMAT = 1
+EXPORT_FORMAT = 2
 DEFAULT_OPSET = 17
 MODEL_FILE = "model.onnx"
 META_FILE = "meta.json"
 
-# Dynamic int8 settings, chosen by measurement (docs/backends.md): weights QInt8 per tensor,
-# and reduce_range (7-bit weights) so that CPUs without VNNI do not saturate u8*s8 products.
-# The final layer's MLP output (`down_proj`) stays fp32.
-INT8_REDUCE_RANGE = True
-INT8_KEEP_FP32_LAST_LAYERS = 1
+# Dynamic int8 recipe, chosen by measurement (docs/backends.md): MatMul weights QInt8 per
+# tensor, activations quantized per call. The MLP output projections (`down_proj`) stay fp32:
+# their input (the SwiGLU product) has outliers that per-tensor uint8 activations cannot
+# hold, and they alone account for most of the int8 drift (hidden-state cosine median 0.968
+# with them quantized, 0.996 without). reduce_range did not help (0.962).
+INT8_RECIPE = "matmul-qint8-keep-down_proj"
+INT8_REDUCE_RANGE = False
+INT8_FP32_MODULES = ("/mlp/down_proj/",)
 
 
 def lora_digest(checkpoint_dir: Path | None) -> str:
@@ -54,7 +58,7 @@ def lora_digest(checkpoint_dir: Path | None) -> str:
 
 
 def export_key(backbone_sha256: str, layer: int | None, lora_sha256: str, *, int8: bool, opset: int) -> str:
-    blob = json.dumps([EXPORT_FORMAT, backbone_sha256, layer, lora_sha256, bool(int8), int(opset)])
+    blob = json.dumps([EXPORT_FORMAT, backbone_sha256, layer, lora_sha256, INT8_RECIPE if int8 else None, int(opset)])
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
 
@@ -156,7 +160,7 @@ def _prefill_module(model: Any) -> Any:
     class PrefillWithPast(torch.nn.Module):
         def __init__(self, m):
             super().__init__()
-            self.m = m  # node names start with /m/layers.<i>/ (int8_nodes_to_exclude relies on it)
+            self.m = m  # node names read /m/layers.<i>/mlp/down_proj/MatMul (int8_nodes_to_exclude)
 
         def forward(self, input_ids, attention_mask, position_ids, *past):
             cache = DynamicCache(ddp_cache_data=[(past[i], past[i + 1]) for i in range(0, len(past), 2)])
@@ -182,6 +186,10 @@ def _export_fp32(backbone: str | None, layer: int | None, checkpoint_dir: Path |
         from peft import PeftModel
 
         model = PeftModel.from_pretrained(model, str(lora_dir)).merge_and_unload().eval()
+    # Eager attention exports as MatMul + Add(mask) + Softmax; the SDPA export adds Where/IsNaN
+    # guards that cost ~5% on CPU. Same math: the parity test holds it to the torch backend.
+    if hasattr(model, "set_attn_implementation"):
+        model.set_attn_implementation("eager")
     wrapper = _prefill_module(model)
     n_layers, n_kv, head_dim = _kv_shape(model.config)
     inputs, past, outputs, present = _io_names(n_layers)
@@ -215,24 +223,37 @@ def _export_fp32(backbone: str | None, layer: int | None, checkpoint_dir: Path |
     (tmp / META_FILE).write_text(json.dumps(meta, indent=1))
 
 
-def int8_nodes_to_exclude(model_path: Path, num_layers: int) -> list[str]:
-    """MatMuls kept in fp32: the MLP output projection of the last layer(s), whose error
-    reaches the heads with no later norm or residual to dilute it."""
+def int8_nodes_to_exclude(model_path: Path) -> list[str]:
+    """The MatMuls kept in fp32 (INT8_FP32_MODULES), by node name."""
     import onnx
 
     graph = onnx.load(str(model_path), load_external_data=False).graph
-    keep = {f"/m/layers.{i}/mlp/down_proj/" for i in range(max(0, num_layers - INT8_KEEP_FP32_LAST_LAYERS), num_layers)}
-    return [n.name for n in graph.node if n.op_type == "MatMul" and any(n.name.startswith(k) for k in keep)]
+    return [n.name for n in graph.node if n.op_type == "MatMul" and any(m in n.name for m in INT8_FP32_MODULES)]
+
+
+class _DropMessage(logging.Filter):
+    def __init__(self, fragment: str):
+        super().__init__()
+        self.fragment = fragment
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return self.fragment not in record.getMessage()
 
 
 def _quantize(fp32_dir: Path, tmp: Path) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     meta = read_meta(fp32_dir)
-    exclude = int8_nodes_to_exclude(fp32_dir / MODEL_FILE, int(meta["num_layers"]))
-    quantize_dynamic(
-        str(fp32_dir / MODEL_FILE), str(tmp / MODEL_FILE), weight_type=QuantType.QInt8, per_channel=False,
-        reduce_range=INT8_REDUCE_RANGE, op_types_to_quantize=["MatMul"], nodes_to_exclude=exclude,
-    )
-    meta.update(precision="int8", int8_excluded_nodes=exclude, int8_reduce_range=INT8_REDUCE_RANGE)
+    exclude = int8_nodes_to_exclude(fp32_dir / MODEL_FILE)
+    root = logging.getLogger()
+    advice = _DropMessage("consider to run pre-processing")  # onnxruntime's generic advice, not ours
+    root.addFilter(advice)
+    try:
+        quantize_dynamic(
+            str(fp32_dir / MODEL_FILE), str(tmp / MODEL_FILE), weight_type=QuantType.QInt8, per_channel=False,
+            reduce_range=INT8_REDUCE_RANGE, op_types_to_quantize=["MatMul"], nodes_to_exclude=exclude,
+        )
+    finally:
+        root.removeFilter(advice)
+    meta.update(precision="int8", int8_recipe=INT8_RECIPE, int8_excluded_nodes=exclude)
     (tmp / META_FILE).write_text(json.dumps(meta, indent=1))
