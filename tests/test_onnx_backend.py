@@ -165,12 +165,27 @@ def test_hidden_states_are_right_padded_float32(tiny):
     assert out.dtype == torch.float32 and tuple(out.shape) == (2, 3, 64)
     alone = backend.suffix_hidden_states(prefix, [[8]])
     np.testing.assert_allclose(out[1, :1].numpy(), alone[0].numpy(), atol=1e-5)
+    assert backend.precision == "fp32"
+
+
+def test_batches_are_split_to_bound_attention_memory(tiny):
+    backend = create_backend("onnx-cpu", _spec(tiny, precision="fp32"))[0]
+    prefix = backend.prepare_prefix(list(range(1, 40)))
+    suffixes = [list(range(5, 5 + n)) for n in (30, 25, 25, 3, 1)]
+    whole = backend.suffix_hidden_states(prefix, suffixes)
+    row = backend._heads * 30 * (39 + 30) * 4  # bytes of the longest row's attention scores
+    backend.attention_bytes = 2.5 * row
+    assert backend._chunks(suffixes, 39) == [(0, 2), (2, 5)]
+    split = backend.suffix_hidden_states(prefix, suffixes)
+    for i, s in enumerate(suffixes):
+        np.testing.assert_allclose(split[i, : len(s)].numpy(), whole[i, : len(s)].numpy(), atol=1e-5)
+    assert not split[2:, 25:].any()  # beyond the second chunk's own length: zeros
 
 
 def test_int8_export_runs_and_is_finite(tiny, torch_engine):
     import onnx
 
-    engine = _engine(tiny, "onnx-cpu")  # precision auto on CPU: int8
+    engine = _engine(tiny, "onnx-cpu", precision="int8")
     backend = engine.backend
     assert backend.precision == "int8"
     graph = onnx.load(str(backend.model_dir / onnx_export.MODEL_FILE)).graph
@@ -235,6 +250,7 @@ def test_cli_export_onnx(tiny, tmp_path):
 
 
 def test_auto_uses_cpu_onnx_only_with_a_cached_export(tiny, monkeypatch, tmp_path):
+    monkeypatch.setenv("JPT_REDACT_ONNX_PRECISION", "int8")
     monkeypatch.setattr(onnx_backend, "available_providers", lambda: ["CPUExecutionProvider"])
     monkeypatch.setattr("jpt_redact.runtime.select.torch_cuda_available", lambda: (False, "no CUDA"))
     spec = _spec(tiny)

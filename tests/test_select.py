@@ -67,7 +67,7 @@ def test_auto_reports_why_it_skipped(machine):
     assert "no TensorrtExecutionProvider" in tried["onnx-tensorrt"]
     assert "no CUDAExecutionProvider" in tried["onnx-cuda"]
     assert tried["torch-cuda"] == "torch sees no CUDA device"
-    assert "export-onnx --int8" in tried["onnx-cpu"]
+    assert "no fp32 ONNX export in the cache (run `jpt-redact export-onnx`)" in tried["onnx-cpu"]
     assert selection.reason == "auto: torch on CPU"
 
 
@@ -83,8 +83,9 @@ def test_auto_looks_for_the_export_of_the_configured_precision(machine, monkeypa
     seen = []
     monkeypatch.setattr(onnx_export, "cached_export_dir", lambda *a, **k: seen.append(k["int8"]) or Path("/x"))
     assert select_backend("auto", spec(options={"precision": "fp32"})).name == "onnx-cpu"
-    assert select_backend("auto", spec()).name == "onnx-cpu"
-    assert seen == [False, True]
+    assert select_backend("auto", spec(options={"precision": "int8"})).name == "onnx-cpu"
+    assert select_backend("auto", spec()).name == "onnx-cpu"  # auto precision: fp32
+    assert seen == [False, True, False]
 
 
 @pytest.mark.parametrize("name, providers, devices, message", [

@@ -12,11 +12,13 @@ providers are checked after it is created because onnxruntime itself would quiet
 CPU when a GPU provider fails to load.
 
 Options (BackendSpec.options, or the environment for the CLI):
-    precision  "fp32" | "int8" | "auto" (JPT_REDACT_ONNX_PRECISION): auto is int8 on CPU and
-               fp32 on GPUs (dynamic int8 MatMuls have no CUDA kernels)
+    precision  "fp32" | "int8" | "auto" (JPT_REDACT_ONNX_PRECISION): auto is fp32, because the
+               int8 export lost 4.4 F1 points on the default model and was barely faster on an
+               AVX2 CPU without VNNI (docs/backends.md); GPUs have no kernels for its MatMuls
     onnx_dir   a directory written by `jpt-redact export-onnx` (JPT_REDACT_ONNX_DIR), used
                instead of the cache after checking it was exported from this model
     threads    intra-op threads (default 0: onnxruntime uses the physical cores)
+    attention_mb  split a batch so that one layer's attention scores stay under this (default 64)
     spin       let idle intra-op threads spin (default False: with spinning, a machine whose
                cores are shared with other work ran the same batch 2.5x slower)
 """
@@ -73,20 +75,18 @@ def provider_status(kind: str) -> tuple[bool, str]:
         return False, str(exc)
     provider = PROVIDERS[kind]
     if provider not in providers:
-        extra = "jpt-redact[gpu] (onnxruntime-gpu)" if kind != "cpu" else "jpt-redact[onnx]"
-        return False, f"onnxruntime has no {provider} (install {extra})"
+        extra = "pip install 'jpt-redact[gpu]'" if kind != "cpu" else "pip install 'jpt-redact[onnx]'"
+        return False, f"onnxruntime has no {provider} ({extra})"
     if kind != "cpu" and cuda_device_count() == 0:
         return False, f"{provider} is installed but no CUDA device is visible"
     return True, f"onnxruntime {provider}"
 
 
-def resolve_precision(spec: Any, kind: str) -> str:
+def resolve_precision(spec: Any) -> str:
     value = str(spec.options.get("precision") or os.environ.get("JPT_REDACT_ONNX_PRECISION") or "auto").lower()
     if value not in PRECISIONS:
         raise ModelError(f"unknown ONNX precision {value!r} (use one of {', '.join(PRECISIONS)})")
-    if value == "auto":
-        return "int8" if kind == "cpu" else "fp32"
-    return value
+    return "fp32" if value == "auto" else value
 
 
 @dataclass
@@ -110,7 +110,7 @@ class OnnxBackend:
     kinds: tuple[str, ...] = ("tensorrt", "cuda", "cpu")  # accepted providers, best first
 
     def __init__(self, session: Any, meta: dict, tokenizer: Any, *, kind: str, precision: str,
-                 model_dir: Path, use_prefix_cache: bool = True):
+                 model_dir: Path, use_prefix_cache: bool = True, attention_mb: float = 64):
         self.session = session
         self.meta = meta
         self._tokenizer = tokenizer
@@ -119,6 +119,8 @@ class OnnxBackend:
         self.model_dir = model_dir
         self.hidden_size = int(meta["hidden_size"])
         self.use_prefix_cache = use_prefix_cache
+        self.attention_bytes = attention_mb * 2**20
+        self._heads = int(meta.get("num_attention_heads") or self.hidden_size // int(meta["head_dim"]))
         n_layers = int(meta["num_layers"])
         self._past_names = [f"past_{kv}_{i}" for i in range(n_layers) for kv in ("key", "value")]
         self._present_names = [f"present_{kv}_{i}" for i in range(n_layers) for kv in ("key", "value")]
@@ -151,7 +153,7 @@ class OnnxBackend:
             return ok, why
         from .onnx_export import cached_export_dir, is_complete
 
-        precision = resolve_precision(spec, kind)
+        precision = resolve_precision(spec)
         try:
             found = _explicit_dir(spec) is not None or is_complete(
                 cached_export_dir(spec.backbone, spec.layer, spec.checkpoint_dir, int8=precision == "int8")
@@ -170,14 +172,15 @@ class OnnxBackend:
         kind, reasons = cls.pick_kind()
         if kind is None:
             raise BackendUnavailableError(f"backend {cls.name!r} is not available: {'; '.join(dict.fromkeys(reasons))}")
-        precision = resolve_precision(spec, kind)
+        precision = resolve_precision(spec)
         model_dir = _explicit_dir(spec)
         if model_dir is None:
             model_dir = ensure_export(spec.backbone, spec.layer, spec.checkpoint_dir, int8=precision == "int8")
         meta = read_meta(model_dir)
         session = _session(model_dir, kind, spec.options.get("threads"), bool(spec.options.get("spin", False)))
         return cls(session, meta, load_tokenizer(spec.backbone), kind=kind, precision=meta.get("precision", precision),
-                   model_dir=model_dir, use_prefix_cache=spec.use_prefix_cache)
+                   model_dir=model_dir, use_prefix_cache=spec.use_prefix_cache,
+                   attention_mb=float(spec.options.get("attention_mb") or 64))
 
     # -- the Backend protocol -----------------------------------------------------------------
     @property
@@ -210,6 +213,31 @@ class OnnxBackend:
     def suffix_hidden_states(self, prefix: OnnxPrefix, suffixes: Sequence[Sequence[int]]):
         import torch
 
+        max_len = max(len(s) for s in suffixes)
+        out = np.zeros((len(suffixes), max_len, self.hidden_size), dtype=np.float32)
+        for start, end in self._chunks(suffixes, len(prefix.ids)):
+            hidden = self._suffix_chunk(prefix, suffixes[start:end])
+            out[start:end, : hidden.shape[1]] = hidden
+        return torch.from_numpy(out)
+
+    def _chunks(self, suffixes: Sequence[Sequence[int]], plen: int) -> list[tuple[int, int]]:
+        """Consecutive row ranges whose attention scores (rows x heads x len x (prefix + len)
+        float32, materialised by the graph) fit in `attention_mb`: the peak memory of a batch
+        of long windows, not its speed, is what this bounds. Each range pads to its own length."""
+        chunks, start = [], 0
+        while start < len(suffixes):
+            end, longest = start, 0
+            while end < len(suffixes):
+                longest = max(longest, len(suffixes[end]))
+                size = (end + 1 - start) * self._heads * longest * (plen + longest) * 4
+                if end > start and size > self.attention_bytes:
+                    break
+                end += 1
+            chunks.append((start, end))
+            start = end
+        return chunks
+
+    def _suffix_chunk(self, prefix: OnnxPrefix, suffixes: Sequence[Sequence[int]]) -> np.ndarray:
         bsz, max_len, plen = len(suffixes), max(len(s) for s in suffixes), len(prefix.ids)
         ids = np.zeros((bsz, max_len), dtype=np.int64)
         mask = np.zeros((bsz, plen + max_len), dtype=np.int64)
@@ -219,12 +247,10 @@ class OnnxBackend:
             mask[i, plen : plen + len(s)] = 1
         if prefix.kv is not None:
             positions = np.broadcast_to(np.arange(plen, plen + max_len, dtype=np.int64), (bsz, max_len)).copy()
-            hidden = self._run(ids, mask, positions, prefix.batch(bsz), ["last_hidden_state"])[0]
-        else:
-            full = np.concatenate([np.broadcast_to(np.asarray(prefix.ids, np.int64), (bsz, plen)), ids], 1)
-            positions = np.broadcast_to(np.arange(plen + max_len, dtype=np.int64), (bsz, plen + max_len)).copy()
-            hidden = self._run(full, mask, positions, self._no_past(bsz), ["last_hidden_state"])[0][:, plen:]
-        return torch.from_numpy(np.ascontiguousarray(hidden, dtype=np.float32))
+            return self._run(ids, mask, positions, prefix.batch(bsz), ["last_hidden_state"])[0]
+        full = np.concatenate([np.broadcast_to(np.asarray(prefix.ids, np.int64), (bsz, plen)), ids], 1)
+        positions = np.broadcast_to(np.arange(plen + max_len, dtype=np.int64), (bsz, plen + max_len)).copy()
+        return self._run(full, mask, positions, self._no_past(bsz), ["last_hidden_state"])[0][:, plen:]
 
 
 class OnnxCpuBackend(OnnxBackend):

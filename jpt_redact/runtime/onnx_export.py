@@ -119,6 +119,7 @@ def export_onnx(checkpoint: str | os.PathLike | None, out_dir: str | os.PathLike
         return cached
     out = Path(out_dir).expanduser()
     out.mkdir(parents=True, exist_ok=True)
+    (out / META_FILE).unlink(missing_ok=True)  # a directory without meta is never loaded
     for name in (MODEL_FILE, META_FILE):  # meta last: its presence marks a complete export
         tmp = out / f".{name}.{os.getpid()}.tmp"
         shutil.copyfile(cached / name, tmp)
@@ -217,7 +218,7 @@ def _export_fp32(backbone: str | None, layer: int | None, checkpoint_dir: Path |
     meta = {
         "format": EXPORT_FORMAT, "precision": "fp32", "opset": opset, "backbone_id": bb.model_id,
         "backbone_sha256": bb.weights_sha256, "layer": layer, "lora_sha256": lora_digest(checkpoint_dir),
-        "hidden_size": bb.hidden_size, "num_layers": n_layers, "num_kv_heads": n_kv, "head_dim": head_dim,
+        "hidden_size": bb.hidden_size, "num_layers": n_layers, "num_attention_heads": int(model.config.num_attention_heads), "num_kv_heads": n_kv, "head_dim": head_dim,
         "torch": torch.__version__, "int8_excluded_nodes": [],
     }
     (tmp / META_FILE).write_text(json.dumps(meta, indent=1))
