@@ -74,7 +74,7 @@ def time_jpt(engine, docs: list[str], types: dict, thresholds: dict, batch_size:
         latencies.append(time.perf_counter() - t)
     total = time.perf_counter() - t0
     chars = sum(len(d) for d in docs)
-    out = {"chars_per_s": chars / total, "docs_per_s": len(docs) / total, "total_s": total}
+    out = {"chars_per_s": chars / total, "docs_per_s": len(docs) / total, "total_s": total, "docs": len(docs)}
     if batch_size == 1:
         out["latency_ms_mean"] = 1000 * statistics.mean(latencies)
         out["latency_ms_p50"] = 1000 * statistics.median(latencies)
@@ -84,7 +84,8 @@ def time_jpt(engine, docs: list[str], types: dict, thresholds: dict, batch_size:
     return out
 
 
-def bench_backend(settings, backend: str, docs: list[str], types: dict, thresholds: dict) -> tuple[Any, dict]:
+def bench_backend(settings, backend: str, docs: list[str], types: dict, thresholds: dict,
+                  uncached_n: int, r: dict, save) -> Any:
     """One backend: batch 1 and 8, with and without the policy prefix KV cache."""
     from jpt_redact.model.engine import build_engine
 
@@ -94,16 +95,28 @@ def bench_backend(settings, backend: str, docs: list[str], types: dict, threshol
                             batch_size=settings.batch_size, use_prefix_cache=use_prefix_cache)
 
     engine = build(True)
-    r: dict[str, Any] = {"backend": engine.backend_name, "selection_reason": engine.selection_reason,
-                         "prefix_tokens": len(engine.prepare(types).pieces.prefix_ids)}
-    r["jpt_cached_b1"] = time_jpt(engine, docs, types, thresholds, 1)
-    r["jpt_cached_b8"] = time_jpt(engine, docs, types, thresholds, 8)
+    r.update({"backend": engine.backend_name, "selection_reason": engine.selection_reason,
+              "prefix_tokens": len(engine.prepare(types).pieces.prefix_ids)})
+    log(f"  {r['backend']}: {r['selection_reason']}")
+
+    def stage(key, eng, subset, bs):
+        r[key] = time_jpt(eng, subset, types, thresholds, bs)
+        log(f"  {key}: {r[key]['chars_per_s']:.0f} chars/s over {len(subset)} docs ({r[key]['total_s']:.0f} s)")
+        save()
+
+    stage("jpt_cached_b1", engine, docs, 1)
+    stage("jpt_cached_b8", engine, docs, 8)
+    # without the cache every document re-reads the ~1,400-token policy prefix: slow, so a subset
     plain = build(False)
-    r["jpt_uncached_b1"] = time_jpt(plain, docs, types, thresholds, 1)
-    r["jpt_uncached_b8"] = time_jpt(plain, docs, types, thresholds, 8)
-    r["prefix_cache_speedup_b1"] = r["jpt_cached_b1"]["chars_per_s"] / r["jpt_uncached_b1"]["chars_per_s"]
+    few = docs[:uncached_n]
+    stage("jpt_uncached_b1", plain, few, 1)
+    stage("jpt_uncached_b8", plain, few, 8)
+    del plain
+    r["jpt_cached_b1_same_docs"] = time_jpt(engine, few, types, thresholds, 1)
+    r["prefix_cache_speedup_b1"] = r["jpt_cached_b1_same_docs"]["chars_per_s"] / r["jpt_uncached_b1"]["chars_per_s"]
     r["batch8_speedup_cached"] = r["jpt_cached_b8"]["chars_per_s"] / r["jpt_cached_b1"]["chars_per_s"]
-    return engine, r
+    save()
+    return engine
 
 
 # -- generative baseline --------------------------------------------------------------------------
@@ -266,6 +279,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=40, help="documents (default 40)")
     ap.add_argument("--gen-n", type=int, default=8, help="documents for the (slow) generative baseline")
+    ap.add_argument("--uncached-n", type=int, default=16, help="documents for the (slow) runs without prefix cache")
+    ap.add_argument("--out", help="also write the JSON here, updated after every stage")
     ap.add_argument("--checkpoint", help="checkpoint directory (default: the shipped one)")
     ap.add_argument("--backends", default="auto",
                     help="comma-separated runtime backends to time (default: auto, the policy's setting); "
@@ -289,11 +304,18 @@ def main(argv: list[str] | None = None) -> int:
         "checkpoint": args.checkpoint or "default",
     }
 
+    def save() -> None:
+        if args.out:
+            tmp = Path(args.out + ".tmp")
+            tmp.write_text(json.dumps(res, indent=1))
+            os.replace(tmp, args.out)
+
     engines = {}
+    res["jpt"] = {}
     for i, backend in enumerate(args.backends.split(",")):
         log(f"JPT ({backend}): {len(docs)} documents, {len(types)} types...")
-        engine, r = bench_backend(settings, backend, docs, types, thresholds)
-        res.setdefault("jpt", {})[backend] = r
+        r = res["jpt"][backend] = {}
+        engine = bench_backend(settings, backend, docs, types, thresholds, args.uncached_n, r, save)
         engines[backend] = engine
         if i == 0:
             headline = r
@@ -313,11 +335,15 @@ def main(argv: list[str] | None = None) -> int:
         # same documents and batch size for both sides of the ratio
         jpt_same = time_jpt(engine, docs[: args.gen_n], types, thresholds, 1)
         res["jpt_vs_generative_speedup"] = jpt_same["chars_per_s"] / gen["chars_per_s"]
+        log(f"  generative: {gen['chars_per_s']:.1f} chars/s; JPT {res['jpt_vs_generative_speedup']:.1f}x faster")
+        save()
     if not args.skip_presidio:
         log("Presidio stock analyzer...")
         res["presidio"] = time_presidio(docs)
         res["presidio_chars_per_s"] = res["presidio"]["chars_per_s"]
         res["jpt_vs_presidio_throughput"] = res["jpt_best_chars_per_s"] / res["presidio_chars_per_s"]
+        log(f"  presidio: {res['presidio_chars_per_s']:.0f} chars/s")
+        save()
     del engine, engines
     if not args.skip_startup:
         log("start-up in fresh processes...")
@@ -326,6 +352,7 @@ def main(argv: list[str] | None = None) -> int:
         res["peak_rss_mb"] = max(res["startup"]["warm_peak_rss_mb"], res["startup"]["cli_peak_rss_mb"])
     res["load_avg_1m_at_end"] = os.getloadavg()[0]
     res["targets"] = TARGETS
+    save()
 
     if args.json:
         print(json.dumps(res, indent=1))
@@ -345,8 +372,8 @@ def print_report(res: dict) -> None:
         print(f"  [{asked} -> {r['backend']}: {r['selection_reason']}]")
         row("JPT, prefix cache, batch 1", r["jpt_cached_b1"])
         row("JPT, prefix cache, batch 8", r["jpt_cached_b8"])
-        row("JPT, no prefix cache, batch 1", r["jpt_uncached_b1"])
-        row("JPT, no prefix cache, batch 8", r["jpt_uncached_b8"])
+        row(f"JPT, no prefix cache, batch 1 ({r['jpt_uncached_b1']['docs']} docs)", r["jpt_uncached_b1"])
+        row(f"JPT, no prefix cache, batch 8 ({r['jpt_uncached_b8']['docs']} docs)", r["jpt_uncached_b8"])
     if "generative" in res:
         row(f"generative tagging ({res['generative']['docs']} docs)", res["generative"])
         print(f"  JPT vs generative: {res['jpt_vs_generative_speedup']:.1f}x (target {TARGETS['jpt_vs_generative_speedup']})")
