@@ -107,7 +107,6 @@ def train_heads(
         opt.load_state_dict(state["optimizer"])
         sched.load_state_dict(state["scheduler"])
         start_epoch, history = state["epoch"], state["history"]
-    rng = random.Random(cfg.seed)
     for epoch in range(start_epoch, epochs):
         heads.train()
         order = list(range(len(train)))
@@ -135,5 +134,4 @@ def train_heads(
                  {k: round(v, 4) for k, v in metrics.items() if isinstance(v, float)})
         if on_epoch:
             on_epoch(heads, opt, sched, epoch + 1, history)
-    del rng
     return heads, history

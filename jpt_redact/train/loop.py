@@ -167,8 +167,6 @@ def train_from_config(path: str | Path, *, resume: bool = True) -> Path:
         feat_seconds += time.time() - t_feat
         n_examples += len(examples)
         n_groups += len(groups)
-    examples = range(n_examples)
-    groups = range(n_groups)
     encoder = DefinitionEncoder(cfg.encoder)
     o_def = CheckpointConfig.__dataclass_fields__["o_definition"].default
     o_emb = torch.from_numpy(encoder.encode([o_def]))[0]
@@ -201,7 +199,7 @@ def train_from_config(path: str | Path, *, resume: bool = True) -> Path:
     summary = {
         "layer": best_layer, "layer_selection": {str(k): v for k, v in results.items()},
         "history": history, "calibrated_threshold": threshold, "threshold_table": table,
-        "examples": len(examples), "groups": len(groups), "train_groups_used": len(train), "dev_groups": len(dev),
+        "examples": n_examples, "groups": n_groups, "train_groups_used": len(train), "dev_groups": len(dev),
         "sources": [s.model_dump() for s in cfg.sources],
         "feature_seconds": round(feat_seconds, 1), "heads_seconds": round(time.time() - t_heads, 1),
         "total_seconds": round(time.time() - t_start, 1),
