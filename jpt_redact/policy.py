@@ -96,6 +96,12 @@ class EntityType(_Strict):
     action: ActionSpec | None = Field(None, description="What to do with findings of this type; defaults.action if unset.")
     threshold: float | None = Field(None, gt=0, lt=1, description="Minimum model score for this type; defaults.threshold if unset.")
     model: bool = Field(True, description="Whether the JPT model looks for this type (set false for pattern-only types).")
+    model_requires: str | None = Field(
+        None,
+        description="Regular expression a model span of this type must contain (re.search) to be kept, for types "
+        "with a fixed shape: an IP address has dots or colons, a phone number at least 7 digits. "
+        "Pattern, checksum and deny-list spans are not checked.",
+    )
     recognizers: list[str] = Field(
         default_factory=list,
         description="Names of registered pattern/checksum recognizers that also propose this type (see `jpt-redact plugins`).",
@@ -110,6 +116,19 @@ class EntityType(_Strict):
     @classmethod
     def _action(cls, v: Any) -> Any:
         return _coerce_action(v) if v is not None else v
+
+    @field_validator("model_requires")
+    @classmethod
+    def _requires_compiles(cls, v: str | None) -> str | None:
+        import re
+
+        if v is None:
+            return v
+        try:
+            re.compile(v)
+        except re.error as exc:
+            raise ValueError(f"model_requires does not compile: {exc}") from None
+        return v
 
 
 def _check_label(label: str) -> str:

@@ -131,6 +131,11 @@ class Redactor:
         return self._engine
 
     @property
+    def recognizers(self) -> tuple[Any, ...]:
+        """The policy's pattern, checksum and list recognizers, built once at construction."""
+        return tuple(self._recognizers)
+
+    @property
     def model_id(self) -> str:
         return self.engine.model_id if self.use_model else PATTERNS_ONLY_MODEL_ID
 

@@ -3,9 +3,11 @@
 Rules, applied in this order (docs/policies.md repeats them for policy authors):
 
 1. Unknown labels. Spans whose label is not an entity type of the policy are dropped.
-2. Model threshold. Spans from the JPT model (recognizer "jpt" or "jpt:<head>") scoring below
-   the type's threshold are dropped. Pattern, checksum and deny-list spans have no threshold:
-   their recognizers only propose what they can vouch for.
+2. Model threshold and shape. Spans from the JPT model (recognizer "jpt" or "jpt:<head>")
+   scoring below the type's threshold are dropped, and so are those whose text does not
+   contain the type's `model_requires` regular expression (an "IP address" without a dot or
+   colon). Pattern, checksum and deny-list spans have no threshold: their recognizers only
+   propose what they can vouch for.
 3. Allow-list. Spans whose value (stripped, case-insensitive) is in the type's allow_list are
    dropped, except deny-list spans.
 4. Same label. Overlapping spans of the same label merge into their union, with the highest
@@ -120,6 +122,16 @@ def _strip(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def _model_span_plausible(text: str, span: Span, policy: "Policy") -> bool:
+    import re
+
+    if span.score < policy.threshold_for(span.label):
+        return False
+    required = policy.entities[span.label].model_requires
+    # re caches compiled patterns; policies hold a handful
+    return required is None or re.search(required, text[span.start : span.end]) is not None
+
+
 def resolve(text: str, candidates: Sequence[Span], policy: "Policy") -> tuple[Span, ...]:
     """Apply the rules in this module's docstring; returns spans sorted by start, non-overlapping."""
     kept: list[Span] = []
@@ -131,7 +143,7 @@ def resolve(text: str, candidates: Sequence[Span], policy: "Policy") -> tuple[Sp
     for s in candidates:
         if s.label not in policy.entities or s.end > len(text):
             continue
-        if is_model_span(s) and s.score < policy.threshold_for(s.label):
+        if is_model_span(s) and not _model_span_plausible(text, s, policy):
             continue
         if not is_deny_span(s) and s.label in allow and text[s.start:s.end].strip().casefold() in allow[s.label]:
             continue

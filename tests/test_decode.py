@@ -76,6 +76,7 @@ CASES = [
     ("leading space token stripped", ["Hi", " ", "Ann"], [".", "PERSON", "PERSON"], [("Ann", "PERSON")]),
     ("parentheses around a name", ["(", "John", ")"], ["PERSON"] * 3, [("John", "PERSON")]),
     ("only punctuation tagged", ["Hi", " ,", " ."], [".", "PERSON", "PERSON"], []),
+    ("symbols without letters or digits dropped", ["order", " #", "_", " @"], [".", "ORG", "ORG", "ORG"], []),
     ("unbalanced closing bracket stripped", ["555-0100", ")"], ["PHONE", "PHONE"], [("555-0100", "PHONE")]),
     # brackets that belong to the value are kept
     ("phone with area code brackets", ["(", "555", ")", " 123", "-", "4567"], ["PHONE"] * 6,

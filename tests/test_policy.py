@@ -88,6 +88,7 @@ def _error(text: str) -> PolicyError:
     [
         (("    threshold: 0.6\n", "    treshold: 0.6\n"), 10, "entities.PERSON.treshold", "unknown field"),
         (("regex: '\\d{16}'", "regex: '(\\d{16}'"), 18, "entities.CARD.patterns.0.regex", "does not compile"),
+        (("recognizers: [credit_card]", "model_requires: '(\\d'"), 15, "entities.CARD.model_requires", "does not compile"),
         (("action: {type: mask, keep_last: 4}", "action: {type: blur}"), 13, "entities.CARD.action.type", "Input should be"),
         (("  action: mask\n", "  action: shred\n"), 4, "defaults.action.type", "Input should be"),
         (("validator: luhn", "validator: crc32"), 19, "entities.CARD.patterns.0.validator", "validator must be"),

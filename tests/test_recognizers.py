@@ -24,12 +24,15 @@ CASES = [
     # email
     ("email", "Mail john.doe+x@example.co.uk, please.", ["john.doe+x@example.co.uk"]),
     ("email", "user@localhost and @jane and example.com", []),
+    ("email", "ADMIN_EMAIL=vparikh@gmail.com\nto:'ana.b@x.io'", ["vparikh@gmail.com", "ana.b@x.io"]),
     # phone
     ("phone", "Call (415) 555-2671 or +44 20 7946 0958.", ["(415) 555-2671", "+44 20 7946 0958"]),
     ("phone", "Berlin office: +49 30 901820", ["+49 30 901820"]),
     ("phone", "Order 12345678 costs 1299.99 (v1.2.3).", []),
     ("phone", "from 215.24.50.197 on 2021-03-05, card 4998139981492616", []),  # libphonenumber alone accepts these
     ("phone", "Tel. 0170 1234567 ext. 12", ["0170 1234567 ext. 12"]),
+    ("phone", "order=#043803, id 0286521, user 019794", []),  # short bare runs are ids, not numbers
+    ("phone", "call 4155552671 or 07700900123", ["4155552671", "07700900123"]),
     # us_ssn
     ("us_ssn", "SSN 536-90-4399 on file", ["536-90-4399"]),
     ("us_ssn", "ssn: 536904399", ["536904399"]),
@@ -77,6 +80,7 @@ CASES = [
     ("date", "March 5, 2021 or 5 Mar 2021 or 5th of March", ["March 5, 2021", "5 Mar 2021", "5th of March"]),
     ("date", "at 2021-03-05T10:00:00Z in June 2020", ["2021-03-05T10:00:00Z", "June 2020"]),
     ("date", "version 1.2.3, ratio 3/4, year 2021, 13/13/2021, 2021-02-30, 1.2.21, 42", []),
+    ("date", "deploy of 8.25.29 and 11.26.86, but 5/3/21 and 31.12.1999", ["5/3/21", "31.12.1999"]),
     # cvv
     ("cvv", "CVV: 123 and security code is 4567", ["123", "4567"]),
     ("cvv", "the code 123, room 456", []),

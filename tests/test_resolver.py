@@ -7,7 +7,7 @@ from jpt_redact.findings import Span
 from jpt_redact.policy import parse_policy
 from jpt_redact.resolver import resolve
 
-POLICY = parse_policy("""
+POLICY = parse_policy(r"""
 name: t
 defaults: {threshold: 0.5}
 entities:
@@ -17,6 +17,7 @@ entities:
   URL: {definition: Web addresses.}
   SECRET: {definition: Credentials and keys., priority: 5}
   DATE: {definition: Calendar dates., threshold: 0.8}
+  PHONE_NUMBER: {definition: Telephone numbers., model_requires: '(?:\d\D*){7}'}
 """)
 
 TEXT = "0123456789abcdefghijklmnopqrstuvwxyz ABCDEFGHIJ"  # 47 chars, content irrelevant except where noted
@@ -32,7 +33,7 @@ def brief(spans):
 
 CASES = [
     ("no candidates", TEXT, [], []),
-    ("label not in policy is dropped", TEXT, [S(0, 5, "PHONE_NUMBER")], []),
+    ("label not in policy is dropped", TEXT, [S(0, 5, "FAX_NUMBER")], []),
     ("model span below the type threshold is dropped", TEXT, [S(0, 5, "DATE", 0.79), S(6, 9, "DATE", 0.8)],
      [(6, 9, "DATE", 0.8, "jpt")]),
     ("default threshold applies to types without one", TEXT, [S(0, 5, "PERSON", 0.49), S(6, 9, "PERSON", 0.5)],
@@ -76,6 +77,10 @@ CASES = [
      [(3, 14, "PERSON", 1.0, "deny_list")]),
     ("spans past the end of the text are dropped", "short", [S(0, 9, "PERSON")], []),
     ("jpt:<head> counts as model output", TEXT, [S(0, 5, "DATE", 0.6, "jpt:sigmoid")], []),
+    ("model span without the type's required shape is dropped", "call 5432 or 555-0142 now",
+     [S(5, 9, "PHONE_NUMBER"), S(13, 21, "PHONE_NUMBER")], [(13, 21, "PHONE_NUMBER", 0.9, "jpt")]),
+    ("model_requires does not apply to pattern spans", "port 5432", [S(5, 9, "PHONE_NUMBER", 0.8, "pattern:x")],
+     [(5, 9, "PHONE_NUMBER", 0.8, "pattern:x")]),
 ]
 
 

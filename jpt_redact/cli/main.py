@@ -95,11 +95,12 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from . import analyze, audit, evaluate, info, policy, redact, training
+    from . import analyze, audit, calibrate, evaluate, info, policy, redact, training
 
     cli.add_command(redact.redact_command)
     cli.add_command(analyze.analyze_command)
     cli.add_command(evaluate.eval_command)
+    cli.add_command(calibrate.calibrate_command)
     cli.add_command(training.train_command)
     cli.add_command(training.synth_command)
     cli.add_command(training.export_onnx_command)

@@ -3,8 +3,9 @@
 Consecutive tokens of the same type merge into one span; a short run of whitespace-only
 tokens between two tokens of the same type does not break it (addresses and names can span
 a line break). Spans are snapped outwards to word boundaries (a token that starts inside a
-word takes the whole word) and stripped of surrounding whitespace and punctuation. The
-score is the mean probability of the span's tokens.
+word takes the whole word) and stripped of surrounding whitespace and punctuation; a span
+with no letter or digit left ('#', '@', '_') is dropped. The score is the mean probability
+of the span's tokens.
 """
 from __future__ import annotations
 
@@ -70,7 +71,7 @@ def _spans_from_labels(text, offsets, token_labels, token_scores, labels, recogn
     out: list[Span] = []
     for lab, first, last, score in _runs(text, offsets, token_labels, token_scores):
         start, end = _snap(text, offsets[first][0], offsets[last][1])
-        if end > start:
+        if end > start and any(c.isalnum() for c in text[start:end]):
             if out and out[-1].label == labels[lab] and out[-1].end >= start:
                 prev = out.pop()  # two runs snapped into the same word
                 start, score = prev.start, max(prev.score, score)

@@ -1,5 +1,5 @@
 """Calendar dates: ISO 8601 (2021-03-05, with optional time), numeric day/month/year in either
-order (03/05/2021, 5.3.21), and month-name dates (March 5, 2021; 5 Mar 2021; 5th of March).
+order (03/05/2021, 5.3.2021, 5/3/21), and month-name dates (March 5, 2021; 5 Mar 2021; 5th of March).
 
 Every candidate must be a real calendar date (datetime accepts it). A bare year, a bare
 number, a fraction (3/4) or a version number (1.2.3) is not a date. Years are 1900-2099 for
@@ -65,8 +65,8 @@ class DateRecognizer:
                 add(m, 0.9)
         for m in _NUMERIC.finditer(text):
             a, b, y = int(m["a"]), int(m["b"]), _year(m["year"])
-            if m["sep"] == "." and len(m["year"]) == 2 and a < 13 and b < 13:
-                continue  # 1.2.21 reads as a version number as often as a date
+            if m["sep"] == "." and len(m["year"]) == 2:
+                continue  # 1.2.21 and 8.25.29 read as version numbers more often than as dates
             if _real(y, a, b) or _real(y, b, a):
                 add(m, 0.8 if len(m["year"]) == 4 else 0.7)
         for regex in (_DAY_MONTH_YEAR, _MONTH_DAY_YEAR):

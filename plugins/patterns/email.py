@@ -1,4 +1,6 @@
-"""Email addresses (RFC 5322 'dot-atom' local part, a domain with a letter TLD)."""
+"""Email addresses: a local part of letters, digits and . _ % + - (the characters real mailboxes
+use; RFC 5322 also allows = ' / and others, but in running text those are almost always
+neighbours such as `ADMIN_EMAIL=jane@x.com` or a quote), and a domain with a letter TLD."""
 from __future__ import annotations
 
 import re
@@ -6,7 +8,7 @@ import re
 from ._base import RegexRecognizer
 
 _EMAIL = re.compile(
-    r"(?<![\w.+-])[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"(?<![\w.%+-])[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*"
     r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![\w-])"
 )
 

@@ -12,12 +12,16 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
-# Digit runs of 6+ digits with phone punctuation, plus an optional extension.
+# Digit runs that could be numbers, with phone punctuation, plus an optional extension.
 _CANDIDATE = re.compile(
     r"\+?\(?\d[\d\s().\-/]{4,22}\d(?:\s*(?:ext\.?|x|extension)\s*\d{1,6})?", re.IGNORECASE
 )
 _NOT_PHONE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}|\d{4}-\d{2}-\d{2}")
 _MARGIN = 3
+# Shortest subscriber numbers with an area code have 7 digits; an unpunctuated run must carry a
+# full national number (10+ digits: 4155552671, 07700900123) to be believed.
+_MIN_DIGITS = 7
+_MIN_BARE_DIGITS = 10
 
 REGIONS = ("US", "GB", "DE", "FR", "IN", "ES", "IT", "NL", "CA", "AU", "IE", "CH", "AT", "BE")
 
@@ -33,9 +37,12 @@ class PhoneRecognizer:
 
         found: dict[tuple[int, int], float] = {}
         for cand in _CANDIDATE.finditer(text):
-            digits = sum(c.isdigit() for c in cand.group())
-            if digits < 6 or (digits > 15 and "x" not in cand.group().lower()) or _NOT_PHONE.fullmatch(cand.group()):
+            raw = cand.group()
+            digits = sum(c.isdigit() for c in raw)
+            if digits < _MIN_DIGITS or (digits > 15 and "x" not in raw.lower()) or _NOT_PHONE.fullmatch(raw):
                 continue  # E.164 allows at most 15 digits; IPs and ISO dates are never numbers
+            if raw.isdigit() and digits < _MIN_BARE_DIGITS:
+                continue  # ids and order numbers: a short unpunctuated run is rarely dialled as written
             lo, hi = max(0, cand.start() - _MARGIN), min(len(text), cand.end() + _MARGIN)
             snippet = text[lo:hi]
             regions = self.regions[:1] if cand.group().startswith("+") else self.regions

@@ -1,0 +1,259 @@
+"""Per-type model thresholds fitted on labelled dev data.
+
+The model's scores are not equally sharp for every type: a name is found at 0.4, while an
+"IP address" guess at 0.6 is usually a port number. `calibrate` runs the model once over the
+dev texts, then searches one threshold per model type (coordinate ascent over a grid, a few
+rounds) for the best F-beta of the two acceptance metrics, both label-agnostic:
+
+- entity precision: share of reported spans of which at least half covers gold PII;
+- character recall: share of gold PII characters (not whitespace) that end up redacted.
+
+Everything else of the policy (pattern recognizers, `model_requires`, the resolver) runs as
+in production, so the thresholds are fitted to the whole pipeline, not the model alone.
+
+A dataset only judges the types it annotates: predictions whose label never occurs in a
+dataset's gold spans are left out of that dataset's precision (a tweet corpus that marks
+only people and places does not penalise a date the model redacts).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+
+from .errors import DataError
+from .evaluate import f_beta
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .findings import Span
+    from .policy import Policy
+    from .train.data import Example
+
+DEFAULT_GRID = tuple(round(0.2 + 0.05 * i, 2) for i in range(15))  # 0.20 .. 0.90
+
+
+@dataclass
+class Metrics:
+    entity_precision: float
+    char_recall: float
+    n_pred: int
+    gold_chars: int
+    beta: float
+
+    @property
+    def f(self) -> float:
+        return f_beta(self.entity_precision, self.char_recall, self.beta)
+
+    def to_dict(self) -> dict[str, float]:
+        return {"entity_precision": round(self.entity_precision, 4), "char_recall": round(self.char_recall, 4),
+                f"f{self.beta:g}": round(self.f, 4), "predictions": self.n_pred, "gold_chars": self.gold_chars}
+
+
+@dataclass
+class CalibrationResult:
+    thresholds: dict[str, float]
+    before: Metrics
+    after: Metrics
+    per_dataset: dict[str, dict[str, Metrics]] = field(default_factory=dict)  # name -> {"before", "after"}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "thresholds": self.thresholds,
+            "before": self.before.to_dict(),
+            "after": self.after.to_dict(),
+            "per_dataset": {n: {k: m.to_dict() for k, m in d.items()} for n, d in self.per_dataset.items()},
+        }
+
+
+@dataclass
+class _Doc:
+    text: str
+    gold_positions: frozenset[int]
+    judged: frozenset[str] | None  # labels this document's dataset annotates (None: all)
+    recognized: list["Span"]
+    # label -> threshold -> model spans of that label decoded at that threshold
+    model: dict[str, dict[float, list["Span"]]]
+
+
+def _solid(text: str, start: int, end: int) -> list[int]:
+    return [i for i in range(start, end) if not text[i].isspace()]
+
+
+def _map_gold(example: "Example", label_map: Mapping[str, str | None] | None) -> list[tuple[int, int, str]]:
+    out = []
+    for s, e, lab in example.spans:
+        lab = label_map.get(lab, lab) if label_map else lab
+        if lab:
+            out.append((s, e, lab))
+    return out
+
+
+def _prepare(redactor: Any, datasets: Mapping[str, Sequence["Example"]], label_map, grid, batch_size) -> dict[str, list[_Doc]]:
+    from .model.decode import decode_spans
+    from .recognizer import run_recognizers
+
+    policy = redactor.policy
+    labels = list(policy.model_types())
+    engine = redactor.engine
+    prepared: dict[str, list[_Doc]] = {}
+    for name, examples in datasets.items():
+        golds = [_map_gold(ex, label_map) for ex in examples]
+        judged = frozenset(lab for g in golds for _, _, lab in g)
+        texts = [ex.text for ex in examples]
+        scored = engine.token_probabilities(texts, policy.model_types(), batch_size=batch_size) if labels else []
+        docs = []
+        for i, (text, gold) in enumerate(zip(texts, golds)):
+            positions = frozenset(p for s, e, _ in gold for p in _solid(text, s, e))
+            model: dict[str, dict[float, list]] = {}
+            if labels:
+                tok, probs = scored[i]
+                for j, lab in enumerate(labels):
+                    model[lab] = {}
+                    for t in grid:
+                        # every other type off: spans of one label depend on its threshold only
+                        thr = [t if k == j else 2.0 for k in range(len(labels))]
+                        model[lab][t] = decode_spans(text, tok.offsets, probs, labels, thr)
+            docs.append(_Doc(text, positions, judged, run_recognizers(text, redactor.recognizers), model))
+        prepared[name] = docs
+    return prepared
+
+
+def _measure(docs: Iterable[_Doc], policy: "Policy", thresholds: Mapping[str, float], beta: float) -> Metrics:
+    from .resolver import resolve
+
+    policy = _with_thresholds(policy, thresholds)
+    n_pred = n_ok = gold = covered = 0
+    for d in docs:
+        candidates = list(d.recognized)
+        for lab, by_thr in d.model.items():
+            candidates.extend(by_thr[thresholds[lab]])
+        predicted: set[int] = set()
+        for span in resolve(d.text, candidates, policy):
+            solid = _solid(d.text, span.start, span.end)
+            predicted.update(solid)
+            if d.judged is not None and span.label not in d.judged:
+                continue
+            n_pred += 1
+            if solid and 2 * sum(p in d.gold_positions for p in solid) >= len(solid):
+                n_ok += 1
+        gold += len(d.gold_positions)
+        covered += len(d.gold_positions & predicted)
+    return Metrics(n_ok / n_pred if n_pred else 1.0, covered / gold if gold else 1.0, n_pred, gold, beta)
+
+
+def _with_thresholds(policy: "Policy", thresholds: Mapping[str, float]) -> "Policy":
+    entities = {k: (e.model_copy(update={"threshold": thresholds[k]}) if k in thresholds else e)
+                for k, e in policy.entities.items()}
+    return policy.model_copy(update={"entities": entities})
+
+
+def _snap_to_grid(value: float, grid: Sequence[float]) -> float:
+    return min(grid, key=lambda g: abs(g - value))
+
+
+def calibrate(
+    redactor: Any,
+    datasets: Mapping[str, Sequence["Example"]],
+    *,
+    label_map: Mapping[str, str | None] | None = None,
+    beta: float = 1.0,
+    grid: Sequence[float] = DEFAULT_GRID,
+    rounds: int = 3,
+    batch_size: int | None = None,
+) -> CalibrationResult:
+    """Fit one threshold per model type of `redactor.policy` on gold-labelled datasets.
+
+    datasets: name -> examples whose labels are the policy's (after `label_map`).
+    beta: weight of character recall against entity precision in the objective.
+    """
+    policy = redactor.policy
+    labels = list(policy.model_types())
+    if not labels:
+        raise DataError("the policy has no model types: there is nothing to calibrate")
+    if not any(datasets.values()):
+        raise DataError("no examples to calibrate on")
+    grid = sorted(set(grid))
+    prepared = _prepare(redactor, datasets, label_map, grid, batch_size)
+    start = {lab: _snap_to_grid(policy.threshold_for(lab), grid) for lab in labels}
+    current = search_thresholds(list(prepared.values()), policy, start, grid, beta=beta, rounds=rounds)
+    docs = [d for ds in prepared.values() for d in ds]
+    per_dataset = {
+        name: {"before": _measure(ds, policy, start, beta), "after": _measure(ds, policy, current, beta)}
+        for name, ds in prepared.items()
+    }
+    return CalibrationResult(current, _measure(docs, policy, start, beta), _measure(docs, policy, current, beta), per_dataset)
+
+
+def search_thresholds(datasets: Sequence[Sequence[_Doc]], policy: "Policy", start: Mapping[str, float],
+                      grid: Sequence[float], *, beta: float, rounds: int = 3) -> dict[str, float]:
+    """Coordinate ascent on the mean over datasets of F-beta(entity precision, char recall).
+
+    The mean over datasets, not one pooled score, so that a large corpus of long documents
+    does not decide the thresholds alone.
+    """
+    def objective(thr: Mapping[str, float]) -> float:
+        return sum(_measure(ds, policy, thr, beta).f for ds in datasets) / len(datasets)
+
+    current = dict(start)
+    best = objective(current)
+    for _ in range(rounds):
+        improved = False
+        for lab in current:
+            for t in grid:
+                if t == current[lab]:
+                    continue
+                trial = {**current, lab: t}
+                score = objective(trial)
+                if score > best + 1e-9:
+                    best, current, improved = score, trial, True
+        if not improved:
+            break
+    return current
+
+
+def policy_with_thresholds(yaml_text: str, thresholds: Mapping[str, float]) -> str:
+    """The policy YAML text with each listed type's `threshold:` set, comments and layout kept.
+
+    An existing `threshold:` line of the type is replaced; otherwise one is added right after
+    the type's definition. Entity blocks are the two-space-indented keys under `entities:`.
+    """
+    import re
+
+    lines = yaml_text.split("\n")
+    heads: list[tuple[int, str]] = []
+    in_entities = False
+    for n, line in enumerate(lines):
+        if re.match(r"^entities:\s*$", line):
+            in_entities = True
+        elif in_entities and re.match(r"^[^\s#]", line):
+            heads.append((n, ""))  # end of the entities mapping
+            in_entities = False
+        elif in_entities and (m := re.match(r"^  ([A-Z][A-Z0-9_]*):\s*$", line)):
+            heads.append((n, m.group(1)))
+    heads.append((len(lines), ""))
+    edits: dict[int, tuple[str, str]] = {}  # line -> ("replace" | "after", text)
+    for (start, label), (end, _) in zip(heads, heads[1:]):
+        if label not in thresholds:
+            continue
+        new = f"    threshold: {thresholds[label]:g}"
+        block = range(start + 1, end)
+        existing = [n for n in block if re.match(r"^    threshold:", lines[n])]
+        if existing:
+            edits[existing[0]] = ("replace", new)
+            continue
+        definition = next((n for n in block if re.match(r"^    definition:", lines[n])), None)
+        if definition is None:
+            raise DataError(f"policy text: entity {label} has no definition line")
+        last = definition
+        while last + 1 < end and (lines[last + 1].startswith("      ") or lines[last + 1].startswith("\t")):
+            last += 1
+        edits[last] = ("after", new)
+    missing = set(thresholds) - {lab for _, lab in heads}
+    if missing:
+        raise DataError(f"policy text has no entity block for: {', '.join(sorted(missing))}")
+    out: list[str] = []
+    for n, line in enumerate(lines):
+        kind, text = edits.get(n, ("", ""))
+        out.append(text if kind == "replace" else line)
+        if kind == "after":
+            out.append(text)
+    return "\n".join(out)

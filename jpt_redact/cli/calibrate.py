@@ -1,0 +1,67 @@
+"""`jpt-redact calibrate`: fit per-type model thresholds of a policy on labelled dev data."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..errors import DataError
+from . import common
+from .evaluate import FORMAT_ALIASES, _label_map
+
+
+@click.command("calibrate")
+@click.option("--data", "data_paths", required=True, multiple=True, type=click.Path(dir_okay=False),
+              help="Labelled dev data (repeatable). Each file only judges the types its gold spans use.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "conll", "json", "presidio-json"]), default=None,
+              help="Data format (default: from each file's extension).")
+@common.policy_option
+@click.option("--label-map", type=click.Path(dir_okay=False), default=None, metavar="M.yaml",
+              help="YAML mapping of gold labels to the policy's labels (e.g. PER: PERSON; a label mapped to '' is ignored).")
+@click.option("--beta", type=click.FloatRange(min=0.1, max=10), default=1.0, show_default=True,
+              help="Weight of character recall against entity precision (F-beta).")
+@click.option("--limit", type=click.IntRange(min=1), default=None, metavar="N", help="Only the first N examples of each file.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, metavar="OUT.yaml",
+              help="Write a copy of the policy with the fitted thresholds (never the policy file itself).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@common.model_options
+@common.batch_option
+def calibrate_command(data_paths, fmt, policy_ref, label_map, beta, limit, output, as_json, backend, no_model,
+                      batch_size) -> None:
+    """Fit one model threshold per type for the best F-beta of entity precision and character recall."""
+    if no_model:
+        raise DataError("--no-model: calibration fits the model's thresholds, it needs the model")
+    policy = common.load_cli_policy(policy_ref, backend)
+    if output is not None and policy.source and Path(output).resolve() == Path(policy.source).resolve():
+        raise DataError(f"{output}: refusing to overwrite the policy being calibrated; choose another output path")
+    mapping = _label_map(label_map)
+    from ..calibrate import calibrate, policy_with_thresholds
+    from ..io import write_text_atomic
+    from ..train.data import load_examples
+
+    datasets = {}
+    for path in data_paths:
+        examples = load_examples(path, FORMAT_ALIASES.get(fmt, fmt) if fmt else None)[:limit]
+        if not examples:
+            raise DataError(f"{path}: no examples")
+        datasets[Path(path).name] = examples
+    redactor = common.build_redactor(policy)
+    result = calibrate(redactor, datasets, label_map=mapping, beta=beta, batch_size=batch_size)
+    if output is not None:
+        if not policy.source or not Path(policy.source).is_file():
+            raise DataError("-o needs a policy loaded from a YAML file")
+        text = policy_with_thresholds(Path(policy.source).read_text(encoding="utf-8"), result.thresholds)
+        write_text_atomic(output, text, inputs=[policy.source, *data_paths])
+    if as_json:
+        click.echo(common.dumps(result.to_dict(), pretty=True))
+        return
+    fb = f"F{beta:g}"
+    click.echo(f"{'':<22}{'ent.prec':>9}{'char rec':>9}{fb:>7}")
+    for name, d in [("all (before)", result.before), ("all (after)", result.after)]:
+        click.echo(f"{name:<22}{d.entity_precision:>9.3f}{d.char_recall:>9.3f}{d.f:>7.3f}")
+    for name, ds in result.per_dataset.items():
+        for when, d in ds.items():
+            click.echo(f"{(name[:14] + ' (' + when + ')'):<22}{d.entity_precision:>9.3f}{d.char_recall:>9.3f}{d.f:>7.3f}")
+    click.echo("thresholds: " + ", ".join(f"{k}={policy.threshold_for(k):g}->{v:g}" for k, v in result.thresholds.items()))
+    if output is not None:
+        click.echo(f"wrote {output}")
