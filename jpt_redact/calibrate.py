@@ -94,6 +94,7 @@ def _prepare(redactor: Any, datasets: Mapping[str, Sequence["Example"]], label_m
     policy = redactor.policy
     labels = list(policy.model_types())
     engine = redactor.engine
+    grow = policy.model.span_extension
     prepared: dict[str, list[_Doc]] = {}
     for name, examples in datasets.items():
         golds = [_map_gold(ex, label_map) for ex in examples]
@@ -110,8 +111,10 @@ def _prepare(redactor: Any, datasets: Mapping[str, Sequence["Example"]], label_m
                     model[lab] = {}
                     for t in grid:
                         # every other type off: spans of one label depend on its threshold only
+                        # (with span_extension < 1 a span may also grow over tokens another type
+                        # would claim; the resolver settles such overlaps as in production)
                         thr = [t if k == j else 2.0 for k in range(len(labels))]
-                        model[lab][t] = decode_spans(text, tok.offsets, probs, labels, thr)
+                        model[lab][t] = decode_spans(text, tok.offsets, probs, labels, thr, grow=grow)
             docs.append(_Doc(text, positions, judged, run_recognizers(text, redactor.recognizers), model))
         prepared[name] = docs
     return prepared

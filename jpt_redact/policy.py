@@ -165,6 +165,11 @@ class ModelSettings(_Strict):
     window_overlap: int = Field(32, ge=0, le=1024, description="Tokens shared by consecutive windows.")
     batch_size: int = Field(8, ge=1, le=256, description="Windows per forward pass.")
     nested: bool = Field(False, description="Also report overlapping types above threshold from the sigmoid head.")
+    span_extension: float = Field(
+        1.0, gt=0, le=1,
+        description="Hysteresis: a model span extends over neighbouring tokens whose score for its type is at least "
+        "this fraction of the type's threshold (the house number before a street name); 1 turns it off.",
+    )
 
     @model_validator(mode="after")
     def _overlap_smaller(self) -> "ModelSettings":

@@ -218,6 +218,7 @@ class Redactor:
                     self._model_types,
                     self._thresholds,
                     nested=self.policy.model.nested,
+                    **self._extension_kwargs(),
                 )
             except Exception as exc:
                 raise _EngineFailure(exc) from exc
@@ -232,6 +233,11 @@ class Redactor:
             candidates = model_spans.get(i, []) + run_recognizers(text, self._recognizers)
             resolved.append(tuple(resolve(text, candidates, self.policy)))
         return resolved
+
+    def _extension_kwargs(self) -> dict[str, float]:
+        # Only passed when set, so engines written before span_extension existed keep working.
+        ext = self.policy.model.span_extension
+        return {} if ext >= 1.0 else {"span_extension": ext}
 
     def _detection_failure(self, index: int, exc: BaseException, count: int = 1) -> DetectionError:
         cause = exc.cause if isinstance(exc, _EngineFailure) else exc

@@ -55,7 +55,7 @@ class FakeEngine:
         self.calls: list[int] = []  # number of texts per predict call
         self._lock = threading.Lock()
 
-    def predict(self, texts, types, thresholds=None, *, nested=False, batch_size=None):
+    def predict(self, texts, types, thresholds=None, *, nested=False, batch_size=None, span_extension=1.0):
         with self._lock:
             self.calls.append(len(texts))
         out = []
@@ -80,7 +80,7 @@ class FailingEngine(FakeEngine):
         self.marker = marker
         self.exc_type = exc_type
 
-    def predict(self, texts, types, thresholds=None, *, nested=False, batch_size=None):
+    def predict(self, texts, types, thresholds=None, *, nested=False, batch_size=None, span_extension=1.0):
         for t in texts:
             if self.marker is None or self.marker in t:
                 raise self.exc_type(f"cannot process {t!r}")

@@ -172,3 +172,29 @@ def test_zero_width_tokens_are_tolerated():
     probs = np.array([[0.9, 0, 0, 0, 0], [0.05] * 5, [0.05] * 5, [0.9, 0, 0, 0, 0]], np.float32)
     spans = decode_spans(text, offsets, probs, LABELS, [0.5] * 5)
     assert [(text[s.start : s.end], s.label) for s in spans] == [("Ann", "PERSON"), ("Lee", "PERSON")]
+
+
+GROW_CASES = [
+    # (tags, grow, expected): hysteresis extends a confident span over weaker neighbours of its type
+    (["ADDRESS:0.3", "ADDRESS:0.35", "ADDRESS:0.8", "."], 1.0, [("Knoll", "ADDRESS")]),
+    (["ADDRESS:0.3", "ADDRESS:0.35", "ADDRESS:0.8", "."], 0.5, [("302 Oscar Knoll", "ADDRESS")]),
+    (["ADDRESS:0.2", "ADDRESS:0.35", "ADDRESS:0.8", "."], 0.5, [("Oscar Knoll", "ADDRESS")]),  # 0.2 < 0.25
+    (["ADDRESS:0.3", "ADDRESS:0.35", "ADDRESS:0.4", "."], 0.5, []),  # nothing to grow from
+    (["PERSON:0.9", "ADDRESS:0.35", "ADDRESS:0.8", "."], 0.5, [("302", "PERSON"), ("Oscar Knoll", "ADDRESS")]),
+    ([".", "ADDRESS:0.8", ".", "ADDRESS:0.3"], 0.5, [("Oscar", "ADDRESS")]),  # a weak token does not bridge a gap
+]
+
+
+@pytest.mark.parametrize("tags,grow,expected", GROW_CASES)
+def test_span_extension_hysteresis(tags, grow, expected):
+    text, offsets = tokens(["302", " Oscar", " Knoll", " left"])
+    thr = [0.5] * len(LABELS)
+    spans = decode_spans(text, offsets, probs_from_tags(tags), LABELS, thr, grow=grow)
+    assert [(text[s.start : s.end], s.label) for s in spans] == expected
+
+
+def test_grown_tokens_do_not_lower_the_span_score():
+    text, offsets = tokens(["302", " Oscar", " Knoll", " left"])
+    probs = probs_from_tags(["ADDRESS:0.3", "ADDRESS:0.3", "ADDRESS:0.8", "."])
+    (span,) = decode_spans(text, offsets, probs, LABELS, [0.5] * len(LABELS), grow=0.5)
+    assert text[span.start : span.end] == "302 Oscar Knoll" and span.score == pytest.approx(0.8)

@@ -320,3 +320,19 @@ def test_whole_document_redaction_is_audited(tmp_path, test_policy):
     r.close()
     (record,) = read_records(log)
     assert record["output_sha256"] == hashlib.sha256(WHOLE_DOCUMENT_PLACEHOLDER.encode()).hexdigest()
+
+
+def test_span_extension_reaches_the_engine_only_when_set(test_policy):
+    from jpt_redact.redactor import Redactor
+
+    seen = []
+
+    class RecordingEngine(FakeEngine):
+        def predict(self, texts, types, thresholds=None, **kwargs):
+            seen.append(kwargs)
+            return super().predict(texts, types, thresholds, **kwargs)
+
+    Redactor(test_policy, engine=RecordingEngine()).analyze("Alice Smith")
+    extended = test_policy.model_copy(update={"model": test_policy.model.model_copy(update={"span_extension": 0.6})})
+    Redactor(extended, engine=RecordingEngine()).analyze("Alice Smith")
+    assert "span_extension" not in seen[0] and seen[1]["span_extension"] == 0.6

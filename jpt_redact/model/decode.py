@@ -45,8 +45,22 @@ def _snap(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def _grow(token_labels: np.ndarray, probs: np.ndarray, low: np.ndarray) -> np.ndarray:
+    labels = token_labels.copy()
+    n = len(labels)
+    for order in (range(1, n), range(n - 2, -1, -1)):  # rightwards, then leftwards
+        step = 1 if order.step == 1 else -1
+        for i in order:
+            prev = labels[i - step]
+            if labels[i] < 0 and prev >= 0 and probs[i, prev] >= low[prev]:
+                labels[i] = prev
+    return labels
+
+
 def _runs(text: str, offsets: Sequence[tuple[int, int]], token_labels: np.ndarray, token_scores: np.ndarray):
-    """Yield (label_index, first_token, last_token, mean_score) for merged runs."""
+    """Yield (label_index, first_token, last_token, mean_score) for merged runs.
+
+    A NaN score marks a token that belongs to the run but does not count in its score."""
     run_label, run_first, run_last, scores, gap = -1, 0, 0, [], 0
     for i, (s, e) in enumerate(offsets):
         lab = int(token_labels[i])
@@ -55,16 +69,17 @@ def _runs(text: str, offsets: Sequence[tuple[int, int]], token_labels: np.ndarra
             continue
         if lab >= 0 and lab == run_label:
             run_last, gap = i, 0
-            scores.append(float(token_scores[i]))
+            if not np.isnan(token_scores[i]):
+                scores.append(float(token_scores[i]))
             continue
         if run_label >= 0:
-            yield run_label, run_first, run_last, float(np.mean(scores))
+            yield run_label, run_first, run_last, float(np.mean(scores)) if scores else 0.0
         run_label, gap = lab, 0
         if lab >= 0:
             run_first = run_last = i
-            scores = [float(token_scores[i])]
+            scores = [] if np.isnan(token_scores[i]) else [float(token_scores[i])]
     if run_label >= 0:
-        yield run_label, run_first, run_last, float(np.mean(scores))
+        yield run_label, run_first, run_last, float(np.mean(scores)) if scores else 0.0
 
 
 def _spans_from_labels(text, offsets, token_labels, token_scores, labels, recognizer) -> list[Span]:
@@ -89,15 +104,29 @@ def decode_spans(
     *,
     nested: bool = False,
     recognizer: str = "jpt",
+    grow: float = 1.0,
 ) -> list[Span]:
-    """probs: [T, N] per-type probabilities for T text tokens."""
+    """probs: [T, N] per-type probabilities for T text tokens.
+
+    grow < 1: hysteresis. A span found at the type's threshold extends over neighbouring
+    unlabelled tokens whose probability for the type is at least `grow` x the threshold
+    (the house number before a street the model is sure of, the first name before a
+    surname). Spans only grow; no new span starts below the threshold.
+    """
     if len(offsets) == 0 or len(labels) == 0:
         return []
     thr = np.asarray(thresholds, dtype=np.float32)
     best = probs.argmax(-1)
     best_p = probs[np.arange(len(best)), best]
     token_labels = np.where(best_p >= thr[best], best, -1)
-    spans = _spans_from_labels(text, offsets, token_labels, best_p, labels, recognizer)
+    token_scores = best_p
+    if grow < 1.0:
+        seeds = token_labels >= 0
+        token_labels = _grow(token_labels, probs, thr * grow)
+        # grown tokens widen a span but do not lower its score: the score stays that of the
+        # tokens that cleared the threshold, so the resolver's threshold check still holds
+        token_scores = np.where(seeds, best_p, np.nan)
+    spans = _spans_from_labels(text, offsets, token_labels, token_scores, labels, recognizer)
     if nested:
         seen = {(s.start, s.end, s.label) for s in spans}
         for j in range(len(labels)):

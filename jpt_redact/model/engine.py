@@ -148,6 +148,7 @@ class JPTEngine:
         *,
         nested: bool = False,
         batch_size: int | None = None,
+        span_extension: float = 1.0,
     ) -> list[list[Span]]:
         if not types:
             return [[] for _ in texts]
@@ -159,7 +160,7 @@ class JPTEngine:
         labels = list(types)
         thr = [float((thresholds or {}).get(label, 0.5)) for label in labels]
         return [
-            decode_spans(text, tok.offsets, p, labels, thr, nested=nested)
+            decode_spans(text, tok.offsets, p, labels, thr, nested=nested, grow=span_extension)
             for text, (tok, p) in zip(texts, scored)
         ]
 
