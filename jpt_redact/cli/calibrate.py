@@ -20,13 +20,15 @@ from .evaluate import FORMAT_ALIASES, _label_map
               help="YAML mapping of gold labels to the policy's labels (e.g. PER: PERSON; a label mapped to '' is ignored).")
 @click.option("--beta", type=click.FloatRange(min=0.1, max=10), default=1.0, show_default=True,
               help="Weight of character recall against entity precision (F-beta).")
+@click.option("--min-gain", type=click.FloatRange(min=0, max=1), default=0.002, show_default=True,
+              help="Smallest gain of the objective worth moving a threshold for (guards against fitting noise).")
 @click.option("--limit", type=click.IntRange(min=1), default=None, metavar="N", help="Only the first N examples of each file.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, metavar="OUT.yaml",
               help="Write a copy of the policy with the fitted thresholds (never the policy file itself).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @common.model_options
 @common.batch_option
-def calibrate_command(data_paths, fmt, policy_ref, label_map, beta, limit, output, as_json, backend, no_model,
+def calibrate_command(data_paths, fmt, policy_ref, label_map, beta, min_gain, limit, output, as_json, backend, no_model,
                       batch_size) -> None:
     """Fit one model threshold per type for the best F-beta of entity precision and character recall."""
     if no_model:
@@ -46,7 +48,7 @@ def calibrate_command(data_paths, fmt, policy_ref, label_map, beta, limit, outpu
             raise DataError(f"{path}: no examples")
         datasets[Path(path).name] = examples
     redactor = common.build_redactor(policy)
-    result = calibrate(redactor, datasets, label_map=mapping, beta=beta, batch_size=batch_size)
+    result = calibrate(redactor, datasets, label_map=mapping, beta=beta, min_gain=min_gain, batch_size=batch_size)
     if output is not None:
         if not policy.source or not Path(policy.source).is_file():
             raise DataError("-o needs a policy loaded from a YAML file")
@@ -56,12 +58,12 @@ def calibrate_command(data_paths, fmt, policy_ref, label_map, beta, limit, outpu
         click.echo(common.dumps(result.to_dict(), pretty=True))
         return
     fb = f"F{beta:g}"
-    click.echo(f"{'':<22}{'ent.prec':>9}{'char rec':>9}{fb:>7}")
-    for name, d in [("all (before)", result.before), ("all (after)", result.after)]:
-        click.echo(f"{name:<22}{d.entity_precision:>9.3f}{d.char_recall:>9.3f}{d.f:>7.3f}")
-    for name, ds in result.per_dataset.items():
-        for when, d in ds.items():
-            click.echo(f"{(name[:14] + ' (' + when + ')'):<22}{d.entity_precision:>9.3f}{d.char_recall:>9.3f}{d.f:>7.3f}")
+    rows = [("all", "before", result.before), ("all", "after", result.after)]
+    rows += [(name, when, d) for name, ds in result.per_dataset.items() for when, d in ds.items()]
+    width = max(len(name) for name, _, _ in rows)
+    click.echo(f"{'data':<{width}} {'':<6} {'ent.prec':>8} {'char rec':>8} {fb:>6}")
+    for name, when, d in rows:
+        click.echo(f"{name:<{width}} {when:<6} {d.entity_precision:>8.3f} {d.char_recall:>8.3f} {d.f:>6.3f}")
     click.echo("thresholds: " + ", ".join(f"{k}={policy.threshold_for(k):g}->{v:g}" for k, v in result.thresholds.items()))
     if output is not None:
         click.echo(f"wrote {output}")
