@@ -97,7 +97,7 @@ def _prepare(redactor: Any, datasets: Mapping[str, Sequence["Example"]], label_m
     policy = redactor.policy
     labels = list(policy.model_types())
     engine = redactor.engine
-    grow = policy.model.span_extension
+    grow = [policy.span_extension_for(lab) for lab in labels]
     prepared: dict[str, list[_Doc]] = {}
     for name, examples in datasets.items():
         golds = [_map_gold(ex, label_map) for ex in examples]

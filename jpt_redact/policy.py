@@ -168,7 +168,8 @@ class ModelSettings(_Strict):
     span_extension: float = Field(
         1.0, gt=0, le=1,
         description="Hysteresis: a model span extends over neighbouring tokens whose score for its type is at least "
-        "this fraction of the type's threshold (the house number before a street name); 1 turns it off.",
+        "this fraction of the type's threshold (the house number before a street name); 1 turns it off. Types with "
+        "their own recognizers or patterns never grow.",
     )
 
     @model_validator(mode="after")
@@ -210,6 +211,15 @@ class Policy(_Strict):
     def threshold_for(self, label: str) -> float:
         et = self.entities.get(label)
         return et.threshold if et and et.threshold is not None else self.defaults.threshold
+
+    def span_extension_for(self, label: str) -> float:
+        """The model's span extension for a type: off (1.0) for types with their own pattern
+        recognizers, whose boundaries come exact from the pattern; growing their model spans
+        would only add the cue words around the value ('mail', 'call')."""
+        et = self.entities.get(label)
+        if et is None or et.recognizers or et.patterns:
+            return 1.0
+        return self.model.span_extension
 
     def model_types(self) -> dict[str, str]:
         """Label -> definition for the types the JPT model reads."""

@@ -234,10 +234,10 @@ class Redactor:
             resolved.append(tuple(resolve(text, candidates, self.policy)))
         return resolved
 
-    def _extension_kwargs(self) -> dict[str, float]:
-        # Only passed when set, so engines written before span_extension existed keep working.
-        ext = self.policy.model.span_extension
-        return {} if ext >= 1.0 else {"span_extension": ext}
+    def _extension_kwargs(self) -> dict[str, Any]:
+        # Only passed when some type grows, so engines written before span_extension existed keep working.
+        ext = {label: self.policy.span_extension_for(label) for label in self._model_types}
+        return {"span_extension": ext} if any(v < 1.0 for v in ext.values()) else {}
 
     def _detection_failure(self, index: int, exc: BaseException, count: int = 1) -> DetectionError:
         cause = exc.cause if isinstance(exc, _EngineFailure) else exc

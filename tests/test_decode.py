@@ -198,3 +198,11 @@ def test_grown_tokens_do_not_lower_the_span_score():
     probs = probs_from_tags(["ADDRESS:0.3", "ADDRESS:0.3", "ADDRESS:0.8", "."])
     (span,) = decode_spans(text, offsets, probs, LABELS, [0.5] * len(LABELS), grow=0.5)
     assert text[span.start : span.end] == "302 Oscar Knoll" and span.score == pytest.approx(0.8)
+
+
+def test_span_extension_per_label():
+    text, offsets = tokens(["302", " Oscar", " Knoll", " left"])
+    probs = probs_from_tags(["ADDRESS:0.3", "ADDRESS:0.3", "ADDRESS:0.8", "."])
+    no_growth_for_address = [0.5 if lab != "ADDRESS" else 1.0 for lab in LABELS]
+    spans = decode_spans(text, offsets, probs, LABELS, [0.5] * len(LABELS), grow=no_growth_for_address)
+    assert [text[s.start : s.end] for s in spans] == ["Knoll"]

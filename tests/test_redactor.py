@@ -335,4 +335,18 @@ def test_span_extension_reaches_the_engine_only_when_set(test_policy):
     Redactor(test_policy, engine=RecordingEngine()).analyze("Alice Smith")
     extended = test_policy.model_copy(update={"model": test_policy.model.model_copy(update={"span_extension": 0.6})})
     Redactor(extended, engine=RecordingEngine()).analyze("Alice Smith")
-    assert "span_extension" not in seen[0] and seen[1]["span_extension"] == 0.6
+    assert "span_extension" not in seen[0] and seen[1]["span_extension"] == {"PERSON": 0.6, "CITY": 0.6}
+
+
+def test_types_with_their_own_recognizers_never_grow():
+    from jpt_redact.policy import parse_policy
+
+    policy = parse_policy("""
+name: t
+model: {span_extension: 0.6}
+entities:
+  PERSON: {definition: Names of people.}
+  EMAIL_ADDRESS: {definition: Email addresses., recognizers: [email]}
+  CODE: {definition: Internal codes like X-123., patterns: [{name: code, regex: 'X-\\d+'}]}
+""")
+    assert [policy.span_extension_for(k) for k in ("PERSON", "EMAIL_ADDRESS", "CODE")] == [0.6, 1.0, 1.0]

@@ -104,14 +104,14 @@ def decode_spans(
     *,
     nested: bool = False,
     recognizer: str = "jpt",
-    grow: float = 1.0,
+    grow: float | Sequence[float] = 1.0,
 ) -> list[Span]:
     """probs: [T, N] per-type probabilities for T text tokens.
 
-    grow < 1: hysteresis. A span found at the type's threshold extends over neighbouring
-    unlabelled tokens whose probability for the type is at least `grow` x the threshold
-    (the house number before a street the model is sure of, the first name before a
-    surname). Spans only grow; no new span starts below the threshold.
+    grow < 1 (one value, or one per label): hysteresis. A span found at the type's threshold
+    extends over neighbouring unlabelled tokens whose probability for the type is at least
+    `grow` x the threshold (the house number before a street the model is sure of, the
+    first name before a surname). Spans only grow; no new span starts below the threshold.
     """
     if len(offsets) == 0 or len(labels) == 0:
         return []
@@ -120,9 +120,11 @@ def decode_spans(
     best_p = probs[np.arange(len(best)), best]
     token_labels = np.where(best_p >= thr[best], best, -1)
     token_scores = best_p
-    if grow < 1.0:
+    ratio = np.broadcast_to(np.asarray(grow, dtype=np.float32), thr.shape)
+    if (ratio < 1.0).any():
         seeds = token_labels >= 0
-        token_labels = _grow(token_labels, probs, thr * grow)
+        # a ratio of 1 means no growth for that label: its low mark is out of reach
+        token_labels = _grow(token_labels, probs, np.where(ratio < 1.0, thr * ratio, 2.0))
         # grown tokens widen a span but do not lower its score: the score stays that of the
         # tokens that cleared the threshold, so the resolver's threshold check still holds
         token_scores = np.where(seeds, best_p, np.nan)

@@ -148,7 +148,7 @@ class JPTEngine:
         *,
         nested: bool = False,
         batch_size: int | None = None,
-        span_extension: float = 1.0,
+        span_extension: float | Mapping[str, float] = 1.0,
     ) -> list[list[Span]]:
         if not types:
             return [[] for _ in texts]
@@ -159,8 +159,12 @@ class JPTEngine:
             raise DetectionError(f"model inference failed: {type(exc).__name__}") from exc
         labels = list(types)
         thr = [float((thresholds or {}).get(label, 0.5)) for label in labels]
+        if isinstance(span_extension, Mapping):
+            grow: float | list[float] = [float(span_extension.get(label, 1.0)) for label in labels]
+        else:
+            grow = float(span_extension)
         return [
-            decode_spans(text, tok.offsets, p, labels, thr, nested=nested, grow=span_extension)
+            decode_spans(text, tok.offsets, p, labels, thr, nested=nested, grow=grow)
             for text, (tok, p) in zip(texts, scored)
         ]
 
