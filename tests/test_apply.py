@@ -72,7 +72,8 @@ def test_spans_are_fully_replaced_and_nothing_else_changes(case):
         if f.action == "keep":
             assert f.replacement is None
             continue
-        assert f.replacement != value
+        # a value that is already all mask characters has nothing left to hide
+        assert f.replacement != value or (f.action == "mask" and set(value) <= {"*"})
         if f.action == "mask":  # same length, no original character left at its position
             assert len(f.replacement) == len(value)
             assert all(r == "*" for r in f.replacement)
