@@ -91,29 +91,16 @@ def jpt_system(policy: str, batch_size: int) -> Callable[[list[str]], list[list[
     return run
 
 
-def _solid(text: str, start: int, end: int) -> list[int]:
-    return [i for i in range(start, end) if not text[i].isspace()]
-
-
 def score(gold: list[Any], preds: list[list[tuple]]) -> dict[str, Any]:
-    from jpt_redact.evaluate import evaluate, f_beta
+    from jpt_redact.evaluate import acceptance_counts, evaluate, f_beta, gold_positions
 
     judged = {coarse(lab) for ex in gold for _, _, lab in ex.spans} - {None}
     n_pred = n_ok = gold_chars = covered = 0
     for ex, pred in zip(gold, preds):
-        text = ex.text
-        gold_pos = {p for s, e, lab in ex.spans if coarse(lab) for p in _solid(text, s, e)}
-        pred_pos: set[int] = set()
-        for s, e, lab in pred:
-            solid = _solid(text, s, e)
-            pred_pos.update(solid)
-            if coarse(lab) not in judged:
-                continue
-            n_pred += 1
-            if solid and 2 * sum(p in gold_pos for p in solid) >= len(solid):
-                n_ok += 1
+        gold_pos = gold_positions(ex.text, [sp for sp in ex.spans if coarse(sp[2])])
+        counted, on_pii, hit = acceptance_counts(ex.text, gold_pos, ((s, e, coarse(lab)) for s, e, lab in pred), judged)
+        n_pred, n_ok, covered = n_pred + counted, n_ok + on_pii, covered + hit
         gold_chars += len(gold_pos)
-        covered += len(gold_pos & pred_pos)
     precision = n_ok / n_pred if n_pred else 1.0
     recall = covered / gold_chars if gold_chars else 1.0
 

@@ -20,7 +20,7 @@ denominator is reported as 0.0.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Collection, Iterable, Mapping, Sequence
 
 from .errors import DataError
 
@@ -144,9 +144,33 @@ def _map(spans: Iterable[SpanTuple], label_map: Mapping[str, str | None] | None)
     return out
 
 
-def _solid(text: str, s: int, e: int) -> list[int]:
+def solid_positions(text: str, s: int, e: int) -> list[int]:
     """Character positions in [s, e) that are not whitespace."""
     return [i for i in range(s, e) if not text[i].isspace()]
+
+
+def gold_positions(text: str, spans: Iterable[SpanTuple]) -> set[int]:
+    """Non-whitespace character positions covered by any of the gold spans."""
+    return {p for s, e, _ in spans for p in solid_positions(text, s, e)}
+
+
+def acceptance_counts(text: str, gold_pos: Collection[int], pred: Iterable[SpanTuple],
+                      judged: Collection[str] | None = None) -> tuple[int, int, int]:
+    """Label-agnostic counts for one document: (predictions counted, of which on PII, gold
+    characters covered). A prediction is on PII when at least half of its non-space characters
+    are gold PII of any label. Predictions whose label is not in `judged` (when given) still
+    cover characters but are not counted: a corpus only judges the labels it annotates."""
+    predicted: set[int] = set()
+    counted = on_pii = 0
+    for s, e, lab in pred:
+        solid = solid_positions(text, s, e)
+        predicted.update(solid)
+        if judged is not None and lab not in judged:
+            continue
+        counted += 1
+        if solid and 2 * sum(p in gold_pos for p in solid) >= len(solid):
+            on_pii += 1
+    return counted, on_pii, len(predicted.intersection(gold_pos))
 
 
 def evaluate(gold: Sequence[Any], pred: Sequence[Iterable[Any]], *,
@@ -190,19 +214,12 @@ def evaluate(gold: Sequence[Any], pred: Sequence[Iterable[Any]], *,
                 t.strict.matched_pred += 1
             if any(lab == gl and s < ge and gs < e for gs, ge, gl in g_set):
                 t.overlap.matched_pred += 1
-        # label-agnostic character metrics
-        gold_pos: set[int] = set()
-        for s, e, _ in g_set:
-            gold_pos.update(_solid(text, s, e))
-        pred_pos: set[int] = set()
-        for s, e, _ in p_set:
-            solid = _solid(text, s, e)
-            pred_pos.update(solid)
-            n_pred_total += 1
-            if solid and sum(1 for c in solid if c in gold_pos) * 2 >= len(solid):
-                pred_on_pii += 1
+        gold_pos = gold_positions(text, g_set)
+        counted, on_pii, covered = acceptance_counts(text, gold_pos, p_set)
+        n_pred_total += counted
+        pred_on_pii += on_pii
         gold_chars += len(gold_pos)
-        covered_chars += len(gold_pos & pred_pos)
+        covered_chars += covered
 
     for t in per_type.values():
         micro.strict.add(t.strict)

@@ -23,6 +23,16 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _check_regex(value: str, field: str) -> str:
+    import re
+
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"{field} does not compile: {exc}") from None
+    return value
+
+
 class PatternSpec(_Strict):
     """A regular expression that proposes spans for one type, optionally checked by a validator."""
 
@@ -57,13 +67,7 @@ class PatternSpec(_Strict):
     @field_validator("regex")
     @classmethod
     def _compiles(cls, v: str) -> str:
-        import re
-
-        try:
-            re.compile(v)
-        except re.error as exc:
-            raise ValueError(f"regex does not compile: {exc}") from None
-        return v
+        return _check_regex(v, "regex")
 
 
 class ActionSpec(_Strict):
@@ -120,15 +124,7 @@ class EntityType(_Strict):
     @field_validator("model_requires")
     @classmethod
     def _requires_compiles(cls, v: str | None) -> str | None:
-        import re
-
-        if v is None:
-            return v
-        try:
-            re.compile(v)
-        except re.error as exc:
-            raise ValueError(f"model_requires does not compile: {exc}") from None
-        return v
+        return v if v is None else _check_regex(v, "model_requires")
 
 
 def _check_label(label: str) -> str:

@@ -74,6 +74,9 @@ class Redactor:
         self._recognizers = build_recognizers(policy)  # config errors surface now, before any document
         self._model_types = policy.model_types()
         self._thresholds = {label: policy.threshold_for(label) for label in self._model_types}
+        extension = {label: policy.span_extension_for(label) for label in self._model_types}
+        # passed only when some type grows, so engines written before span_extension keep working
+        self._extension_kwargs = {"span_extension": extension} if any(v < 1.0 for v in extension.values()) else {}
         self._keys = keys
         self._keys_lock = threading.Lock()
         # Shared by every document's OperatorContext, so pseudonyms stay stable across a run;
@@ -218,7 +221,7 @@ class Redactor:
                     self._model_types,
                     self._thresholds,
                     nested=self.policy.model.nested,
-                    **self._extension_kwargs(),
+                    **self._extension_kwargs,
                 )
             except Exception as exc:
                 raise _EngineFailure(exc) from exc
@@ -233,11 +236,6 @@ class Redactor:
             candidates = model_spans.get(i, []) + run_recognizers(text, self._recognizers)
             resolved.append(tuple(resolve(text, candidates, self.policy)))
         return resolved
-
-    def _extension_kwargs(self) -> dict[str, Any]:
-        # Only passed when some type grows, so engines written before span_extension existed keep working.
-        ext = {label: self.policy.span_extension_for(label) for label in self._model_types}
-        return {"span_extension": ext} if any(v < 1.0 for v in ext.values()) else {}
 
     def _detection_failure(self, index: int, exc: BaseException, count: int = 1) -> DetectionError:
         cause = exc.cause if isinstance(exc, _EngineFailure) else exc
