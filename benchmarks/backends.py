@@ -14,7 +14,7 @@ are the same in every process). Per backend:
   onnx int8 with onnx fp32; with `--data`, strict micro F1 against the gold spans too.
 
 ONNX exports are made (or found in the cache) before any timing, so export time is not in the
-numbers. Documents: `--data` (any format `jpt_redact.train.data.load_examples` reads) or
+numbers. Documents: `--data` (any format `jpt_redact.data.load_examples` reads) or
 `jpt_redact.train.synth.generate_for_policy(policy, n, seed=7, split="dev")`. Speed does not
 depend on the head weights: a random-heads checkpoint with the default backbone and layer gives
 the same speed, but its span agreement says nothing about the real model.
@@ -45,7 +45,7 @@ def log(msg: str) -> None:
 
 def load_docs(args) -> tuple[list[str], list[Any] | None]:
     if args.data:
-        from jpt_redact.train.data import load_examples
+        from jpt_redact.data import load_examples
 
         gold = load_examples(args.data)[: args.n]
         return [ex.text for ex in gold], gold

@@ -117,7 +117,7 @@ def load_corpora(limit: int, seed: int, names: list[str]) -> dict[str, list[Any]
 
         out["synth-dev"] = generate(limit, seed=seed, split="dev")
     if "wnut17" in names:
-        from jpt_redact.train.data import load_corpus
+        from jpt_redact.train.corpora import load_corpus
 
         out["wnut17-dev"] = load_corpus("wnut17", "dev")[:limit]
     return out

@@ -70,7 +70,7 @@ def coarse(label: str) -> str | None:
 
 
 def datasets(limit: int, skip: int, policy: str) -> dict[str, list[Any]]:
-    from jpt_redact.train.data import load_corpus
+    from jpt_redact.train.corpora import load_corpus
     from jpt_redact.train.synth import generate_for_policy
 
     return {

@@ -26,7 +26,7 @@ from .evaluate import acceptance_counts, f_beta, gold_positions
 if TYPE_CHECKING:  # pragma: no cover
     from .findings import Span
     from .policy import Policy
-    from .train.data import Example
+    from .data import Example
 
 # 0.30 .. 0.70: in exploratory runs wider grids fitted a few hundred dev documents' quirks (a
 # type switched off at 0.9, another opened at 0.2) and did worse on held-out data than none

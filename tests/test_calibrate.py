@@ -14,7 +14,7 @@ from jpt_redact.calibrate import DEFAULT_GRID, calibrate, policy_with_thresholds
 from jpt_redact.errors import DataError
 from jpt_redact.policy import load_policy, parse_policy
 from jpt_redact.redactor import Redactor
-from jpt_redact.train.data import Example
+from jpt_redact.data import Example
 
 # word -> {label: probability}; other words score 0.01 for every label
 SCORES = {

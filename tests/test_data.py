@@ -6,11 +6,8 @@ import json
 import pytest
 
 from jpt_redact.errors import DataError
-from jpt_redact.train.data import (
-    CORPORA,
+from jpt_redact.data import (
     Example,
-    load_corpus_definitions,
-    load_definitions,
     load_examples,
     read_conll,
     read_jsonl,
@@ -18,6 +15,8 @@ from jpt_redact.train.data import (
     read_span_json,
     write_jsonl,
 )
+from jpt_redact.train.corpora import CORPORA
+from jpt_redact.train.label_defs import load_corpus_definitions, load_definitions
 
 
 def _write(tmp_path, name, text):

@@ -6,7 +6,7 @@ import pytest
 from jpt_redact.errors import DataError
 from jpt_redact.evaluate import evaluate, f_beta, render_table
 from jpt_redact.findings import Span
-from jpt_redact.train.data import Example
+from jpt_redact.data import Example
 
 TEXT = "Ann Lee lives at 12 Oak St in Rome."
 GOLD = Example(TEXT, [(0, 7, "PERSON"), (17, 26, "STREET_ADDRESS"), (30, 34, "LOCATION")], None, "t")

@@ -6,7 +6,8 @@ import random
 import pytest
 
 from jpt_redact.errors import DataError
-from jpt_redact.train.data import Example, load_corpus_definitions
+from jpt_redact.data import Example
+from jpt_redact.train.label_defs import load_corpus_definitions
 from jpt_redact.train.sampling import TypeSampler, sample_type_set
 
 

@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 
 from jpt_redact.errors import DataError
-from jpt_redact.train.data import load_definitions
+from jpt_redact.train.label_defs import load_definitions
 from jpt_redact.train.synth import (
     FAMILIES,
     GENERATOR_LABELS,

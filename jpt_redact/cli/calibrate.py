@@ -39,7 +39,7 @@ def calibrate_command(data_paths, fmt, policy_ref, label_map, beta, min_gain, li
     mapping = _label_map(label_map)
     from ..calibrate import calibrate, policy_with_thresholds
     from ..io import write_text_atomic
-    from ..train.data import load_examples
+    from ..data import load_examples
 
     datasets = {}
     for path in data_paths:

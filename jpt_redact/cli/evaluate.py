@@ -43,7 +43,7 @@ def eval_command(data_path, fmt, policy_ref, label_map, as_json, limit, backend,
     policy = common.load_cli_policy(policy_ref, backend)
     mapping = _label_map(label_map)
     from ..evaluate import evaluate, render_table
-    from ..train.data import load_examples
+    from ..data import load_examples
 
     examples = load_examples(data_path, FORMAT_ALIASES.get(fmt, fmt) if fmt else None)
     if limit is not None:

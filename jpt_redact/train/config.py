@@ -11,7 +11,7 @@ from ..errors import DataError
 
 class SourceSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    corpus: str = Field(description="'synth' or a corpus name known to jpt_redact.train.data.load_corpus.")
+    corpus: str = Field(description="'synth' or a corpus name registered in jpt_redact.train.corpora.")
     max_examples: int = Field(description="Examples taken from this source (randomly, with the run seed).")
     feature_minutes: float | None = Field(
         None, description="Stop this source's feature extraction after this long; train on what was written.")

@@ -14,7 +14,8 @@ import random
 from dataclasses import dataclass
 from typing import Sequence
 
-from .data import Example, LabelDef
+from ..data import Example
+from .label_defs import LabelDef
 
 
 @dataclass

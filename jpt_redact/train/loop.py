@@ -14,7 +14,9 @@ from typing import Any
 
 from ..errors import DataError
 from .config import TrainConfig, load_train_config
-from .data import Example, load_corpus, load_corpus_definitions
+from ..data import Example
+from .corpora import load_corpus
+from .label_defs import load_corpus_definitions
 from .groups import LabelPool, canonicalize, make_groups
 
 log = logging.getLogger("jpt_redact.train")

@@ -23,7 +23,8 @@ from dataclasses import replace
 from typing import Mapping
 
 from ..errors import DataError
-from .data import CorpusDefs, Example, LabelDef, load_corpus_definitions
+from ..data import Example
+from .label_defs import CorpusDefs, LabelDef, load_corpus_definitions
 
 PII_CORPUS = "pii"
 SOURCE_ALIASES = {"synth": PII_CORPUS, "sec-filings": "sec"}

@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Any, Collection, Sequence
 
 from ...errors import DataError
-from ..data import Example
+from ...data import Example
 from .compose import Doc, SkipDocument
 from .families import FAMILIES, Family, families_for, load_all
 from .labels import GENERATOR_LABELS, Resolution
