@@ -57,7 +57,7 @@ def load_docs(args) -> tuple[list[str], list[Any] | None]:
 
 # -- worker: one backend in this process ------------------------------------------------------
 def worker(args) -> None:
-    from jpt_redact.model.engine import build_engine
+    from jpt_redact.engine.loader import build_engine
     from jpt_redact.policy import load_policy
 
     backend, precision = BACKENDS[args.worker]

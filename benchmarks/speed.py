@@ -87,7 +87,7 @@ def time_jpt(engine, docs: list[str], types: dict, thresholds: dict, batch_size:
 def bench_backend(settings, backend: str, docs: list[str], types: dict, thresholds: dict,
                   uncached_n: int, r: dict, save) -> Any:
     """One backend: batch 1 and 8, with and without the policy prefix KV cache."""
-    from jpt_redact.model.engine import build_engine
+    from jpt_redact.engine.loader import build_engine
 
     def build(use_prefix_cache: bool):
         return build_engine(settings.checkpoint, backbone=settings.backbone, encoder=settings.encoder, backend=backend,
@@ -217,7 +217,7 @@ _LOAD = """
 import json, sys, time
 t0 = time.perf_counter()
 import torch, transformers
-from jpt_redact.model.engine import load_engine
+from jpt_redact.engine.loader import load_engine
 from jpt_redact.policy import load_policy
 t1 = time.perf_counter()
 policy = load_policy("default")

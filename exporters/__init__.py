@@ -1,18 +1,24 @@
-"""Operators (mask, replace, redact, hash, pseudonymize, encrypt, keep), keys, audit log, restore.
+"""What turns findings into output: operators (the redacted text) and the audit log (the record).
 
-Operators are registered under the entry-point group `jpt_redact.exporters` and looked up
-through `jpt_redact.registry.operators`. Names below import lazily so this package stays cheap.
+    operators/   mask, replace, redact, hash, pseudonymize, encrypt, keep (one per module),
+                 the Operator contract (base.py), apply_operators (apply.py), restore (restore.py)
+    audit/       the hash-chained audit log (log.py) and its text/HTML report (report.py)
+
+This folder is the package `jpt_redact.exporters` (see package-dir in pyproject.toml). Both
+parts see spans, the policy and keys (`jpt_redact.keys`), never the model. Operators are
+plugins: registered under the entry-point group `jpt_redact.operators`, looked up through
+`jpt_redact.registry.operators`. The names below import lazily so this package stays cheap.
 """
 from __future__ import annotations
 
 from typing import Any
 
 _LAZY = {
-    "Operator": "base", "OperatorContext": "base", "KeyProvider": "keys",
-    "apply_operators": "apply", "new_context": "apply", "get_operator": "apply",
-    "restore_text": "restore", "AuditWriter": "audit", "verify_log": "audit",
-    "verify_log_strict": "audit", "VerifyResult": "audit", "summarize": "report",
-    "render_text": "report", "render_html": "report",
+    "Operator": "operators.base", "OperatorContext": "operators.base",
+    "apply_operators": "operators.apply", "new_context": "operators.apply", "get_operator": "operators.apply",
+    "build_operators": "operators.apply", "restore_text": "operators.restore",
+    "AuditWriter": "audit.log", "verify_log": "audit.log", "verify_log_strict": "audit.log", "VerifyResult": "audit.log",
+    "summarize": "audit.report", "render_text": "audit.report", "render_html": "audit.report",
 }
 
 

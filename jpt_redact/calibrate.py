@@ -8,8 +8,11 @@ rounds) for the best F-beta of the two acceptance metrics, both label-agnostic:
 - entity precision: share of reported spans of which at least half covers gold PII;
 - character recall: share of gold PII characters (not whitespace) that end up redacted.
 
-Everything else of the policy (pattern recognizers, `model_requires`, the resolver) runs as
-in production, so the thresholds are fitted to the whole pipeline, not the model alone.
+Detection is the production path itself: the policy's Detector (detector.py) runs the model
+and the recognizers once per document, and every trial threshold set is turned into final
+spans by that same Detector (decoding with the policy's span extension and `nested`,
+`model_requires`, the resolver), so the thresholds are fitted to the whole pipeline, not the
+model alone, and mean exactly what they mean when redacting.
 
 A dataset only judges the types it annotates: predictions whose label never occurs in a
 dataset's gold spans are left out of that dataset's precision (a tweet corpus that marks
@@ -17,16 +20,20 @@ only people and places does not penalise a date the model redacts).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
+from .detector import Candidates, Detector
 from .errors import DataError
 from .evaluate import acceptance_counts, f_beta, gold_positions
+from .policy import LABEL_PATTERN
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .findings import Span
-    from .policy import Policy
     from .data import Example
+    from .redactor import Redactor
+
+DEFAULT_DOCS_PER_CALL = 32  # documents per model call, as in Redactor.analyze_many
 
 # 0.30 .. 0.70: in exploratory runs wider grids fitted a few hundred dev documents' quirks (a
 # type switched off at 0.9, another opened at 0.2) and did worse on held-out data than none
@@ -69,12 +76,9 @@ class CalibrationResult:
 
 @dataclass
 class _Doc:
-    text: str
+    found: Candidates  # what the model and the recognizers proposed, before thresholds
     gold_positions: frozenset[int]
     judged: frozenset[str] | None  # labels this document's dataset annotates (None: all)
-    recognized: list["Span"]
-    # label -> threshold -> model spans of that label decoded at that threshold
-    model: dict[str, dict[float, list["Span"]]]
 
 
 def _map_gold(example: "Example", label_map: Mapping[str, str | None] | None) -> list[tuple[int, int, str]]:
@@ -86,59 +90,26 @@ def _map_gold(example: "Example", label_map: Mapping[str, str | None] | None) ->
     return out
 
 
-def _prepare(redactor: Any, datasets: Mapping[str, Sequence["Example"]], label_map, grid, batch_size) -> dict[str, list[_Doc]]:
-    from .model.decode import decode_spans
-    from .recognizer import run_recognizers
-
-    policy = redactor.policy
-    labels = list(policy.model_types())
-    engine = redactor.engine
-    grow = [policy.span_extension_for(lab) for lab in labels]
+def _prepare(detector: Detector, datasets: Mapping[str, Sequence["Example"]], label_map,
+             docs_per_call: int) -> dict[str, list[_Doc]]:
     prepared: dict[str, list[_Doc]] = {}
     for name, examples in datasets.items():
         golds = [_map_gold(ex, label_map) for ex in examples]
         judged = frozenset(lab for g in golds for _, _, lab in g)
         texts = [ex.text for ex in examples]
-        scored = engine.token_probabilities(texts, policy.model_types(), batch_size=batch_size) if labels else []
-        docs = []
-        for i, (text, gold) in enumerate(zip(texts, golds)):
-            positions = frozenset(gold_positions(text, gold))
-            model: dict[str, dict[float, list]] = {}
-            if labels:
-                tok, probs = scored[i]
-                for j, lab in enumerate(labels):
-                    model[lab] = {}
-                    for t in grid:
-                        # every other type off: spans of one label depend on its threshold only
-                        # (with span_extension < 1 a span may also grow over tokens another type
-                        # would claim; the resolver settles such overlaps as in production)
-                        thr = [t if k == j else 2.0 for k in range(len(labels))]
-                        model[lab][t] = decode_spans(text, tok.offsets, probs, labels, thr, grow=grow)
-            docs.append(_Doc(text, positions, judged, run_recognizers(text, redactor.recognizers), model))
-        prepared[name] = docs
+        found = [c for lo in range(0, len(texts), docs_per_call) for c in detector.candidates(texts[lo:lo + docs_per_call])]
+        prepared[name] = [_Doc(c, frozenset(gold_positions(c.text, g)), judged) for c, g in zip(found, golds)]
     return prepared
 
 
-def _measure(docs: Iterable[_Doc], policy: "Policy", thresholds: Mapping[str, float], beta: float) -> Metrics:
-    from .resolver import resolve
-
-    policy = _with_thresholds(policy, thresholds)
+def _measure(docs: Iterable[_Doc], detector: Detector, thresholds: Mapping[str, float], beta: float) -> Metrics:
     n_pred = n_ok = gold = covered = 0
     for d in docs:
-        candidates = list(d.recognized)
-        for lab, by_thr in d.model.items():
-            candidates.extend(by_thr[thresholds[lab]])
-        found = ((s.start, s.end, s.label) for s in resolve(d.text, candidates, policy))
-        counted, on_pii, hit = acceptance_counts(d.text, d.gold_positions, found, d.judged)
+        found = ((s.start, s.end, s.label) for s in detector.resolve(d.found, thresholds))
+        counted, on_pii, hit = acceptance_counts(d.found.text, d.gold_positions, found, d.judged)
         n_pred, n_ok, covered = n_pred + counted, n_ok + on_pii, covered + hit
         gold += len(d.gold_positions)
     return Metrics(n_ok / n_pred if n_pred else 1.0, covered / gold if gold else 1.0, n_pred, gold, beta)
-
-
-def _with_thresholds(policy: "Policy", thresholds: Mapping[str, float]) -> "Policy":
-    entities = {k: (e.model_copy(update={"threshold": thresholds[k]}) if k in thresholds else e)
-                for k, e in policy.entities.items()}
-    return policy.model_copy(update={"entities": entities})
 
 
 def _snap_to_grid(value: float, grid: Sequence[float]) -> float:
@@ -146,7 +117,7 @@ def _snap_to_grid(value: float, grid: Sequence[float]) -> float:
 
 
 def calibrate(
-    redactor: Any,
+    detector: "Detector | Redactor",
     datasets: Mapping[str, Sequence["Example"]],
     *,
     label_map: Mapping[str, str | None] | None = None,
@@ -156,31 +127,36 @@ def calibrate(
     min_gain: float = DEFAULT_MIN_GAIN,
     batch_size: int | None = None,
 ) -> CalibrationResult:
-    """Fit one threshold per model type of `redactor.policy` on gold-labelled datasets.
+    """Fit one threshold per model type of the policy on gold-labelled datasets.
 
+    detector: the policy's Detector, or a Redactor (its detector is used).
     datasets: name -> examples whose labels are the policy's (after `label_map`).
     beta: weight of character recall against entity precision in the objective.
     min_gain: smallest gain of the objective (mean F-beta over datasets) worth a move.
+    batch_size: documents per model call (default 32).
     """
-    policy = redactor.policy
+    detector = getattr(detector, "detector", detector)
+    policy = detector.policy
     labels = list(policy.model_types())
     if not labels:
         raise DataError("the policy has no model types: there is nothing to calibrate")
     if not any(datasets.values()):
         raise DataError("no examples to calibrate on")
     grid = sorted(set(grid))
-    prepared = _prepare(redactor, datasets, label_map, grid, batch_size)
+    prepared = _prepare(detector, datasets, label_map, batch_size or DEFAULT_DOCS_PER_CALL)
     start = {lab: _snap_to_grid(policy.threshold_for(lab), grid) for lab in labels}
-    current = search_thresholds(list(prepared.values()), policy, start, grid, beta=beta, rounds=rounds, min_gain=min_gain)
+    current = search_thresholds(list(prepared.values()), detector, start, grid, beta=beta, rounds=rounds,
+                                min_gain=min_gain)
     docs = [d for ds in prepared.values() for d in ds]
     per_dataset = {
-        name: {"before": _measure(ds, policy, start, beta), "after": _measure(ds, policy, current, beta)}
+        name: {"before": _measure(ds, detector, start, beta), "after": _measure(ds, detector, current, beta)}
         for name, ds in prepared.items()
     }
-    return CalibrationResult(current, _measure(docs, policy, start, beta), _measure(docs, policy, current, beta), per_dataset)
+    return CalibrationResult(current, _measure(docs, detector, start, beta), _measure(docs, detector, current, beta),
+                             per_dataset)
 
 
-def search_thresholds(datasets: Sequence[Sequence[_Doc]], policy: "Policy", start: Mapping[str, float],
+def search_thresholds(datasets: Sequence[Sequence[_Doc]], detector: Detector, start: Mapping[str, float],
                       grid: Sequence[float], *, beta: float, rounds: int = 3, min_gain: float = 0.0) -> dict[str, float]:
     """Coordinate ascent on the mean over datasets of F-beta(entity precision, char recall).
 
@@ -190,7 +166,7 @@ def search_thresholds(datasets: Sequence[Sequence[_Doc]], policy: "Policy", star
     starting threshold risks fitting the dev set's quirks.
     """
     def objective(thr: Mapping[str, float]) -> float:
-        return sum(_measure(ds, policy, thr, beta).f for ds in datasets) / len(datasets)
+        return sum(_measure(ds, detector, thr, beta).f for ds in datasets) / len(datasets)
 
     current = dict(start)
     best = objective(current)
@@ -215,8 +191,6 @@ def policy_with_thresholds(yaml_text: str, thresholds: Mapping[str, float]) -> s
     An existing `threshold:` line of the type is replaced; otherwise one is added right after
     the type's definition. Entity blocks are the two-space-indented keys under `entities:`.
     """
-    import re
-
     lines = yaml_text.split("\n")
     heads: list[tuple[int, str]] = []
     in_entities = False
@@ -226,7 +200,7 @@ def policy_with_thresholds(yaml_text: str, thresholds: Mapping[str, float]) -> s
         elif in_entities and re.match(r"^[^\s#]", line):
             heads.append((n, ""))  # end of the entities mapping
             in_entities = False
-        elif in_entities and (m := re.match(r"^  ([A-Z][A-Z0-9_]*):\s*$", line)):
+        elif in_entities and (m := re.match(rf"^  ({LABEL_PATTERN}):\s*$", line)):
             heads.append((n, m.group(1)))
     heads.append((len(lines), ""))
     edits: dict[int, tuple[str, str]] = {}  # line -> ("replace" | "after", text)

@@ -49,9 +49,26 @@ class BackendUnavailableError(JPTRedactError):
 
 
 class DetectionError(JPTRedactError):
-    """Detection failed for a document. The document must not be treated as clean."""
+    """Detection failed for a document. The document must not be treated as clean.
+
+    document_index: position of the (first) failed document in the call's input, when known.
+    reason: the failing part and what went wrong ("model: ...", "recognizers: ValueError"),
+        PII-free like the message.
+    """
 
     exit_code = 6
+
+    def __init__(self, message: str, *, document_index: int | None = None, reason: str | None = None):
+        super().__init__(message)
+        self.document_index = document_index
+        self.reason = reason
+
+    def __reduce__(self):  # keep the attributes across processes (worker pools, Ray)
+        return _restore_detection_error, (type(self), str(self), self.document_index, self.reason)
+
+
+def _restore_detection_error(cls, message, document_index, reason):
+    return cls(message, document_index=document_index, reason=reason)
 
 
 class OperatorError(JPTRedactError):

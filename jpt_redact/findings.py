@@ -3,6 +3,14 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+# The recognizer name of spans proposed by the JPT model; "jpt:<head>" names a variant.
+MODEL_RECOGNIZER = "jpt"
+
+
+def is_model_recognizer(name: str) -> bool:
+    """Whether spans of this recognizer come from the JPT model (threshold and shape checks apply)."""
+    return name == MODEL_RECOGNIZER or name.startswith(MODEL_RECOGNIZER + ":")
+
 
 @dataclass(frozen=True)
 class Span:
@@ -15,12 +23,16 @@ class Span:
     end: int
     label: str
     score: float
-    recognizer: str = "jpt"
+    recognizer: str = MODEL_RECOGNIZER
     explanation: str | None = None
 
     def __post_init__(self) -> None:
         if not (0 <= self.start < self.end):
             raise ValueError(f"invalid span offsets {self.start}..{self.end}")
+
+    @property
+    def from_model(self) -> bool:
+        return is_model_recognizer(self.recognizer)
 
     @property
     def length(self) -> int:

@@ -2,21 +2,33 @@
 
 A policy is data only. It is loaded from YAML with line-numbered errors, validated by
 pydantic (extra keys are errors), and never modified after loading.
+
+Plugins are named by open strings: an action's operator, a type's recognizers and the model's
+backend are checked against their registries (jpt_redact.registry) here, so a name that is
+not installed fails with the file and line of its use, while a third-party plugin is accepted
+exactly like a built-in. Whether the named plugins accept their parameters is checked when a
+Redactor is built from the policy (`jpt_redact.redactor.validate_policy`).
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from . import registry, validators
 from .errors import PolicyError
 
-ActionName = Literal["mask", "replace", "hash", "pseudonymize", "encrypt", "redact", "keep"]
+# Entity labels, as written in policies, findings and [ENC:<label>:...] tokens.
+LABEL_PATTERN = r"[A-Z][A-Z0-9_]{0,63}"
+AUTO_BACKEND = "auto"
+OnnxPrecision = Literal["auto", "fp32", "int8"]
+ONNX_PRECISIONS: tuple[str, ...] = get_args(OnnxPrecision)
 
 
 class _Strict(BaseModel):
@@ -24,8 +36,6 @@ class _Strict(BaseModel):
 
 
 def _check_regex(value: str, field: str) -> str:
-    import re
-
     try:
         re.compile(value)
     except re.error as exc:
@@ -48,21 +58,7 @@ class PatternSpec(_Strict):
     @field_validator("validator")
     @classmethod
     def _known_validator(cls, v: str | None) -> str | None:
-        import importlib.util
-        import re
-
-        if v is None or v in ("luhn", "iban", "phone"):
-            return v
-        module = v.removeprefix("stdnum:")
-        if v.startswith("stdnum:") and re.fullmatch(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*", module):
-            try:
-                found = importlib.util.find_spec(f"stdnum.{module}") is not None
-            except ImportError:
-                found = False
-            if found:
-                return v
-            raise ValueError(f"python-stdnum has no module {module!r}")
-        raise ValueError("validator must be 'luhn', 'iban', 'phone' or 'stdnum:<module>' (e.g. 'stdnum:us.ssn')")
+        return v if v is None else validators.check_name(v)
 
     @field_validator("regex")
     @classmethod
@@ -73,8 +69,14 @@ class PatternSpec(_Strict):
 class ActionSpec(_Strict):
     """An action with its parameters, e.g. {type: mask, keep_last: 4}."""
 
-    type: ActionName = Field(description="Operator to apply.")
-    params: dict[str, Any] = Field(default_factory=dict, description="Operator parameters (see docs/policies.md).")
+    type: str = Field(description="Operator to apply: a built-in (mask, replace, redact, hash, pseudonymize, "
+                      "encrypt, keep) or an installed operator plugin (see `jpt-redact plugins`).")
+    params: dict[str, Any] = Field(default_factory=dict, description="Operator parameters (see docs/operators.md).")
+
+    @field_validator("type")
+    @classmethod
+    def _installed(cls, v: str) -> str:
+        return registry.operators.check_name(v)
 
 
 def _coerce_action(v: Any) -> Any:
@@ -126,11 +128,14 @@ class EntityType(_Strict):
     def _requires_compiles(cls, v: str | None) -> str | None:
         return v if v is None else _check_regex(v, "model_requires")
 
+    @field_validator("recognizers")
+    @classmethod
+    def _installed(cls, v: list[str]) -> list[str]:
+        return [registry.recognizers.check_name(name) for name in v]
+
 
 def _check_label(label: str) -> str:
-    import re
-
-    if not re.fullmatch(r"[A-Z][A-Z0-9_]{0,63}", label):
+    if not re.fullmatch(LABEL_PATTERN, label):
         raise ValueError(f"label {label!r} must be UPPER_SNAKE_CASE (e.g. PERSON, US_SSN)")
     return label
 
@@ -156,7 +161,21 @@ class ModelSettings(_Strict):
     checkpoint: str | None = Field(None, description="Checkpoint directory; the shipped default model if unset.")
     backbone: str | None = Field(None, description="Backbone override: a Hugging Face model directory or a .gguf file.")
     encoder: str | None = Field(None, description="Definition encoder override: a sentence-transformers model directory.")
-    backend: Literal["auto", "torch", "onnx"] = Field("auto", description="Runtime backend.")
+    backend: str = Field(
+        AUTO_BACKEND,
+        description="Runtime backend: 'auto' (see docs/backends.md), or an installed backend by name: torch, onnx, "
+        "onnx-cpu, onnx-cuda, onnx-tensorrt or a backend plugin (see `jpt-redact plugins`).",
+    )
+    onnx_precision: OnnxPrecision = Field(
+        "auto", description="ONNX backends: 'fp32', 'int8' (an `export-onnx --int8` model), or 'auto' (= fp32).")
+    onnx_dir: str | None = Field(
+        None, description="ONNX backends: a directory written by `jpt-redact export-onnx -o`, used instead of the "
+        "cache (checked against the model); unset: the cache.")
+    backend_options: dict[str, str | int | float | bool] = Field(
+        default_factory=dict,
+        description="Further backend-specific settings, passed to the backend as they are (onnx: threads, "
+        "attention_mb, spin; a plugin's own).",
+    )
     window_tokens: int = Field(256, ge=16, le=8192, description="Tokens of text per window (the text is read twice per window).")
     window_overlap: int = Field(32, ge=0, le=1024, description="Tokens shared by consecutive windows.")
     batch_size: int = Field(8, ge=1, le=256, description="Windows per forward pass.")
@@ -167,6 +186,26 @@ class ModelSettings(_Strict):
         "this fraction of the type's threshold (the house number before a street name); 1 turns it off. Types with "
         "their own recognizers or patterns never grow.",
     )
+
+    @field_validator("backend")
+    @classmethod
+    def _installed(cls, v: str) -> str:
+        return v if v == AUTO_BACKEND else registry.backends.check_name(v)
+
+    @field_validator("backend_options")
+    @classmethod
+    def _not_named_here(cls, v: dict[str, Any]) -> dict[str, Any]:
+        for key, field in (("precision", "onnx_precision"), ("onnx_dir", "onnx_dir")):
+            if key in v:
+                raise ValueError(f"set {key!r} with model.{field}, not in backend_options")
+        return v
+
+    def backend_spec_options(self) -> dict[str, Any]:
+        """BackendSpec.options for these settings (what the backends read)."""
+        options: dict[str, Any] = {**self.backend_options, "precision": self.onnx_precision}
+        if self.onnx_dir is not None:
+            options["onnx_dir"] = self.onnx_dir
+        return options
 
     @model_validator(mode="after")
     def _overlap_smaller(self) -> "ModelSettings":
@@ -221,6 +260,16 @@ class Policy(_Strict):
         """Label -> definition for the types the JPT model reads."""
         return {k: e.definition for k, e in self.entities.items() if e.model}
 
+    def with_model(self, **updates: Any) -> "Policy":
+        """A copy with some ModelSettings fields changed, validated like a loaded policy
+        (PolicyError naming the field), e.g. `policy.with_model(backend="onnx-cuda")`."""
+        data = {**self.model.model_dump(), **updates}
+        try:
+            model = ModelSettings.model_validate(data)
+        except ValidationError as exc:
+            raise _policy_error(exc, self.source or self.name, prefix=("model",)) from None
+        return self.model_copy(update={"model": model})
+
     @property
     def content_hash(self) -> str:
         payload = json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()
@@ -228,7 +277,14 @@ class Policy(_Strict):
 
 
 # -- loading ---------------------------------------------------------------------------------
-BUILTIN_POLICIES = ("default", "hipaa", "gdpr", "pci", "secrets")
+def _builtin_names() -> tuple[str, ...]:
+    names = sorted(p.name.removesuffix(".yaml") for p in resources.files("jpt_redact.policies").iterdir()
+                   if p.name.endswith(".yaml"))
+    return tuple(sorted(names, key=lambda n: n != "default"))  # the default first
+
+
+# The YAML files shipped in policies/ (the package jpt_redact.policies), "default" first.
+BUILTIN_POLICIES = _builtin_names()
 
 
 def builtin_policy_path(name: str) -> Path | None:
@@ -269,18 +325,24 @@ def parse_policy(text: str, source: str = "<policy>") -> Policy:
     try:
         return Policy.model_validate({**data, "source": source})
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and (p.startswith("function-") or p == "[key]")))
-        field = ".".join(str(p) for p in loc) or None
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "unknown field (check the spelling; see `jpt-redact policy schema`)"
-        elif err["type"] == "missing":
-            msg = "required field is missing"
-        more = len(exc.errors()) - 1
-        if more:
-            msg += f" (and {more} more error{'s' if more > 1 else ''})"
-        raise PolicyError(msg, path=source, line=_line_of(node, loc), field=field) from None
+        raise _policy_error(exc, source, node=node) from None
+
+
+def _policy_error(exc: ValidationError, source: str, *, node: yaml.Node | None = None,
+                  prefix: tuple = ()) -> PolicyError:
+    """The first validation error as a PolicyError naming the field (and its line, given the YAML)."""
+    err = exc.errors()[0]
+    loc = prefix + tuple(p for p in err["loc"] if not (isinstance(p, str) and (p.startswith("function-") or p == "[key]")))
+    field = ".".join(str(p) for p in loc) or None
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        msg = "unknown field (check the spelling; see `jpt-redact policy schema`)"
+    elif err["type"] == "missing":
+        msg = "required field is missing"
+    more = len(exc.errors()) - 1
+    if more:
+        msg += f" (and {more} more error{'s' if more > 1 else ''})"
+    return PolicyError(msg, path=source, line=_line_of(node, loc) if node is not None else None, field=field)
 
 
 def load_policy(ref: "str | Path | Policy") -> Policy:

@@ -7,13 +7,14 @@ the recognizer's name on every Span. The resolver then decides what survives.
 """
 from __future__ import annotations
 
-import importlib
 import re
 import threading
-from typing import TYPE_CHECKING, Callable, Iterable, Protocol, Sequence, runtime_checkable
+from typing import TYPE_CHECKING, Iterable, Protocol, Sequence, runtime_checkable
 
-from .errors import PluginError, PolicyError
+from . import registry
+from .errors import PluginError
 from .findings import Span
+from .validators import get_validator
 
 if TYPE_CHECKING:  # pragma: no cover
     from .policy import PatternSpec, Policy
@@ -30,62 +31,6 @@ class Recognizer(Protocol):
     def find(self, text: str) -> list[tuple[int, int, float]]: ...
 
 
-# -- validators for inline patterns ----------------------------------------------------------
-def _luhn(value: str) -> bool:
-    from stdnum import luhn
-
-    digits = re.sub(r"\D", "", value)
-    return len(digits) >= 2 and luhn.is_valid(digits)
-
-
-def _iban(value: str) -> bool:
-    from stdnum import iban
-
-    return iban.is_valid(value)
-
-
-PHONE_REGIONS = ("US", "GB", "DE", "FR", "IN", "ES", "IT", "NL", "CA", "AU")
-
-
-def _phone(value: str) -> bool:
-    import phonenumbers
-
-    regions: Iterable[str | None] = (None,) if value.strip().startswith("+") else PHONE_REGIONS
-    for region in regions:
-        try:
-            if phonenumbers.is_valid_number(phonenumbers.parse(value, region)):
-                return True
-        except phonenumbers.NumberParseException:
-            continue
-    return False
-
-
-def _stdnum(module: str) -> Callable[[str], bool]:
-    try:
-        mod = importlib.import_module(f"stdnum.{module}")
-    except ImportError:
-        raise PolicyError(f"validator 'stdnum:{module}': python-stdnum has no module {module!r}") from None
-    is_valid = getattr(mod, "is_valid", None)
-    if is_valid is None:
-        raise PolicyError(f"validator 'stdnum:{module}': module has no is_valid()")
-    return is_valid
-
-
-def resolve_validator(name: str | None) -> Callable[[str], bool] | None:
-    """Map a PatternSpec.validator string to a function value -> bool."""
-    if name is None:
-        return None
-    if name == "luhn":
-        return _luhn
-    if name == "iban":
-        return _iban
-    if name == "phone":
-        return _phone
-    if name.startswith("stdnum:"):
-        return _stdnum(name.removeprefix("stdnum:"))
-    raise PolicyError(f"unknown validator {name!r} (use luhn, iban, phone or stdnum:<module>)")
-
-
 class PatternRecognizer:
     """A policy's inline regular expression, optionally checked by a validator.
 
@@ -96,7 +41,7 @@ class PatternRecognizer:
         self.spec = spec
         self.name = f"pattern:{spec.name}"
         self._regex = re.compile(spec.regex, re.IGNORECASE if spec.ignore_case else 0)
-        self._validate = resolve_validator(spec.validator)
+        self._validate = get_validator(spec.validator)
 
     def find(self, text: str) -> list[tuple[int, int, float]]:
         out = []
@@ -137,8 +82,6 @@ _instances_lock = threading.Lock()
 
 def registered_recognizer(name: str) -> Recognizer:
     """The shared instance of the registered recognizer `name` (entry-point class, no arguments)."""
-    from . import registry
-
     factory = registry.recognizers.get(name)  # raises PluginError for unknown names
     key = (name, id(factory))
     with _instances_lock:

@@ -1,7 +1,13 @@
-"""The Redactor: policy + recognizers + JPT model + resolver + operators + audit, wired once.
+"""The Redactor: policy + detector + operators + audit, wired once. What every skin calls.
 
-One Redactor may be shared by many threads. Detection is batched: `analyze_many` and
-`redact_many` send a whole batch of documents to the model in one `predict` call.
+    Redactor ── Detector (detector.py: engine + recognizers + resolver) ── spans
+             └─ operators (exporters/operators) ── redacted text + findings
+             └─ AuditWriter (exporters/audit) ── one chained record per document
+
+The CLI, the Presidio adapter and any service or batch runner are thin layers over this
+class: they build one Redactor per policy (`Redactor.from_policy`) and call `analyze_many` /
+`redact_many` / `aredact_many`. One Redactor may be shared by many threads. Detection is
+batched: a whole batch of documents goes to the model in one engine call.
 
 Fail closed: if detection fails for a document (the model or a recognizer raises), the
 Redactor never hands the text back as if it were clean. It raises DetectionError, or, with
@@ -17,8 +23,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from .detector import Detector, ModelFailure
+from .engine.base import Engine
 from .errors import DetectionError, InputError, JPTRedactError, ModelError
+from .exporters.audit.log import AuditWriter
+from .exporters.operators.apply import apply_operators, build_operators, new_context
 from .findings import AnalysisResult, RedactionResult, Span
+from .keys import KeyProvider
 
 if TYPE_CHECKING:  # pragma: no cover
     from .policy import Policy
@@ -45,6 +56,20 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def validate_policy(policy: "Policy") -> None:
+    """Build everything a Redactor builds from a policy before its first document: the
+    recognizers (unknown plugins, bad validators) and every action's operator (bad parameters).
+    The Redactor does exactly this when constructed; `jpt-redact policy validate` calls it.
+    The model is not loaded."""
+    _build(policy, engine=None, use_model=False)
+
+
+def _build(policy: "Policy", *, engine: Engine | None, use_model: bool) -> Detector:
+    detector = Detector(policy, engine=engine, use_model=use_model)
+    build_operators(policy)
+    return detector
+
+
 class Redactor:
     """Finds and redacts PII in text according to a Policy.
 
@@ -56,27 +81,19 @@ class Redactor:
         self,
         policy: "Policy",
         *,
-        engine: Any = None,
+        engine: Engine | None = None,
         use_model: bool = True,
-        keys: Any = None,
+        keys: KeyProvider | None = None,
         audit_path: str | Path | None = None,
         on_error: OnError | None = None,
     ) -> None:
-        from .recognizer import build_recognizers
-
         if on_error not in (None, "raise", "redact_all"):
             raise ValueError("on_error must be 'raise' or 'redact_all'")
         self.policy = policy
         self.on_error: OnError = on_error or policy.defaults.on_error
-        self.use_model = bool(use_model) and bool(policy.model_types())
-        self._engine = engine
-        self._engine_lock = threading.Lock()
-        self._recognizers = build_recognizers(policy)  # config errors surface now, before any document
-        self._model_types = policy.model_types()
-        self._thresholds = {label: policy.threshold_for(label) for label in self._model_types}
-        extension = {label: policy.span_extension_for(label) for label in self._model_types}
-        # passed only when some type grows, so engines written before span_extension keep working
-        self._extension_kwargs = {"span_extension": extension} if any(v < 1.0 for v in extension.values()) else {}
+        # config errors (recognizers, operator parameters) surface now, before any document
+        self.detector = _build(policy, engine=engine, use_model=use_model)
+        self.use_model = self.detector.use_model
         self._keys = keys
         self._keys_lock = threading.Lock()
         # Shared by every document's OperatorContext, so pseudonyms stay stable across a run;
@@ -93,15 +110,15 @@ class Redactor:
         cls,
         policy: "str | Path | Policy",
         *,
-        engine: Any = None,
+        engine: Engine | None = None,
         use_model: bool = True,
-        keys: Any = None,
+        keys: KeyProvider | None = None,
         audit_path: str | Path | None = None,
         on_error: OnError | None = None,
     ) -> "Redactor":
         """Build a Redactor from a built-in policy name, a YAML path, or a Policy.
 
-        engine: a loaded JPT engine; None loads `policy.model` lazily on first use.
+        engine: a loaded engine (engine/base.py: Engine); None loads `policy.model` lazily on first use.
         use_model: False runs only pattern, checksum and list recognizers.
         keys: a KeyProvider for hash/encrypt/pseudonymize and the audit log; None reads the
             environment variable named by `policy.audit.hash_key_env` when a key is needed.
@@ -116,39 +133,25 @@ class Redactor:
 
     # -- lazily built parts ------------------------------------------------------------------
     @property
-    def engine(self) -> Any:
-        """The JPT engine, loaded on first access (ModelError if it cannot be loaded)."""
-        if not self.use_model:
-            return None
-        if self._engine is None:
-            with self._engine_lock:
-                if self._engine is None:
-                    from .model.engine import load_engine
-
-                    try:
-                        self._engine = load_engine(self.policy.model)
-                    except JPTRedactError:
-                        raise
-                    except Exception as exc:
-                        raise ModelError(f"cannot load the JPT model ({type(exc).__name__})") from exc
-        return self._engine
+    def engine(self) -> Engine | None:
+        """The engine, loaded on first access (ModelError if it cannot be loaded)."""
+        return self.detector.engine
 
     @property
     def recognizers(self) -> tuple[Any, ...]:
         """The policy's pattern, checksum and list recognizers, built once at construction."""
-        return tuple(self._recognizers)
+        return self.detector.recognizers
 
     @property
     def model_id(self) -> str:
-        return self.engine.model_id if self.use_model else PATTERNS_ONLY_MODEL_ID
+        engine = self.engine
+        return engine.model_id if engine is not None else PATTERNS_ONLY_MODEL_ID
 
     @property
-    def keys(self) -> Any:
+    def keys(self) -> KeyProvider:
         if self._keys is None:
             with self._keys_lock:
                 if self._keys is None:
-                    from .exporters.keys import KeyProvider
-
                     self._keys = KeyProvider.from_env(self.policy.audit.hash_key_env)
         return self._keys
 
@@ -191,7 +194,7 @@ class Redactor:
 
     def _analyze_batch(self, texts: list[str], offset: int, isolate: bool) -> list[AnalysisResult | DetectionError]:
         try:
-            detected = self._detect(texts)
+            detected = self.detector.detect(texts)
         except ModelError as exc:
             # The model cannot be loaded: a setup problem, raised as such unless the caller
             # asked for whole-document redaction whatever happens.
@@ -207,48 +210,17 @@ class Redactor:
             return [r for i, t in enumerate(texts) for r in self._analyze_batch([t], offset + i, isolate)]
         return [AnalysisResult(len(t), spans) for t, spans in zip(texts, detected)]
 
-    def _detect(self, texts: list[str]) -> list[tuple[Span, ...]]:
-        from .recognizer import run_recognizers
-        from .resolver import resolve
-
-        nonempty = [i for i, t in enumerate(texts) if t]
-        model_spans: dict[int, list[Span]] = {}
-        if self.use_model and nonempty:
-            engine = self.engine  # ModelError propagates: it is a setup problem, not this document's
-            try:
-                predicted = engine.predict(
-                    [texts[i] for i in nonempty],
-                    self._model_types,
-                    self._thresholds,
-                    nested=self.policy.model.nested,
-                    **self._extension_kwargs,
-                )
-            except Exception as exc:
-                raise _EngineFailure(exc) from exc
-            if len(predicted) != len(nonempty):
-                raise _EngineFailure(RuntimeError("engine returned a result count that does not match the input"))
-            model_spans = {i: list(s) for i, s in zip(nonempty, predicted)}
-        resolved = []
-        for i, text in enumerate(texts):
-            if not text:
-                resolved.append(())
-                continue
-            candidates = model_spans.get(i, []) + run_recognizers(text, self._recognizers)
-            resolved.append(tuple(resolve(text, candidates, self.policy)))
-        return resolved
-
     def _detection_failure(self, index: int, exc: BaseException, count: int = 1) -> DetectionError:
-        cause = exc.cause if isinstance(exc, _EngineFailure) else exc
-        where = "model" if isinstance(exc, (_EngineFailure, ModelError)) else "recognizers"
+        cause = exc.cause if isinstance(exc, ModelFailure) else exc
+        where = "model" if isinstance(exc, (ModelFailure, ModelError)) else "recognizers"
         # JPTRedactError messages are PII-free by contract; other exceptions may quote text, so
         # only their type is shown.
         detail = str(cause) if isinstance(cause, JPTRedactError) else type(cause).__name__
         docs = f"document {index}" if count == 1 else f"documents {index}-{index + count - 1}"
         log.warning("detection failed for %s in %s: %s", docs, where, type(cause).__name__)
-        err = DetectionError(f"detection failed for {docs} ({where}: {detail}); not redacted")
+        err = DetectionError(f"detection failed for {docs} ({where}: {detail}); not redacted",
+                             document_index=index, reason=f"{where}: {detail}")
         err.__cause__ = cause
-        err.document_index = index  # type: ignore[attr-defined]
-        err.reason = f"{where}: {detail}"  # type: ignore[attr-defined]
         return err
 
     # -- redaction ---------------------------------------------------------------------------
@@ -294,8 +266,6 @@ class Redactor:
     def _apply(self, text: str, spans: tuple[Span, ...], doc_id: str | None) -> RedactionResult:
         if not spans:
             return self._finish(text, text, (), doc_id)
-        from .exporters.apply import apply_operators, new_context
-
         ctx = new_context(keys=self.keys, run_state=self._run_state)
         redacted, findings = apply_operators(text, spans, self.policy, ctx)
         return self._finish(text, redacted, tuple(findings), doc_id)
@@ -317,8 +287,6 @@ class Redactor:
     def _audit(self, text: str, result: RedactionResult, doc_id: str | None) -> None:
         with self._audit_lock:
             if self._audit_writer is None:
-                from .exporters.audit import AuditWriter
-
                 self._audit_writer = AuditWriter(self.audit_path, self.keys)
             self._audit_writer.write(
                 document_id=doc_id or result.input_sha256[:16],
@@ -332,7 +300,7 @@ class Redactor:
     def _audit_model_id(self) -> str:
         if not self.use_model:
             return PATTERNS_ONLY_MODEL_ID
-        return getattr(self._engine, "model_id", "unavailable")  # never trigger a load for the log
+        return getattr(self.detector.loaded_engine, "model_id", "unavailable")  # never trigger a load for the log
 
     def close(self) -> None:
         """Close the audit log, if one is open. The Redactor stays usable (it reopens on demand)."""
@@ -371,11 +339,3 @@ class Redactor:
 
     def __repr__(self) -> str:
         return f"Redactor(policy={self.policy.name!r}, use_model={self.use_model}, on_error={self.on_error!r})"
-
-
-class _EngineFailure(Exception):
-    """Marks an exception raised inside engine.predict (as opposed to a recognizer)."""
-
-    def __init__(self, cause: BaseException):
-        super().__init__(type(cause).__name__)
-        self.cause = cause

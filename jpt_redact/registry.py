@@ -1,8 +1,15 @@
 """One registry per plugin kind, filled from entry points.
 
+    kind         entry-point group          what a plugin provides
+    recognizer   jpt_redact.recognizers     a class with `name` and `find(text)` (recognizer.Recognizer)
+    operator     jpt_redact.operators       an Operator subclass (exporters/operators/base.py)
+    backend      jpt_redact.backends        a class with `create(spec)` (runtime/base.py)
+
 Built-ins are declared in pyproject.toml under the same entry-point groups third-party
-plugins use, so `jpt-redact plugins` sees both the same way. Code may also call
-`register()` directly (tests, notebooks); a duplicate name is an error, not an override.
+plugins use, so `jpt-redact plugins` sees both the same way, and a policy names either by an
+open string that is checked here when the policy is validated (`check_name`). Code may also
+call `register()` directly (tests, notebooks); a duplicate name is an error, not an override.
+Looking names up reads entry-point metadata only; a plugin's module is imported by `get`.
 """
 from __future__ import annotations
 
@@ -64,8 +71,7 @@ class Registry(Generic[T]):
                 return self._items[name]
             ep = self._discover().get(name)
             if ep is None:
-                known = ", ".join(sorted(self.names())) or "none"
-                raise PluginError(f"unknown {self.kind} {name!r} (installed: {known})")
+                raise PluginError(self.unknown_message(name))
             try:
                 obj = ep.load()
             except Exception as exc:  # a broken third-party plugin must not look like "unknown"
@@ -74,6 +80,26 @@ class Registry(Generic[T]):
             self._items[name] = obj
             self._info[name] = PluginInfo(name, self.kind, f"entry-point {dist}", ep.value)
             return obj
+
+    def unknown_message(self, name: str) -> str:
+        known = ", ".join(self.names()) or "none"
+        return f"unknown {self.kind} {name!r} (installed: {known}; see `jpt-redact plugins`)"
+
+    def check_name(self, name: str) -> str:
+        """`name` if it is registered; ValueError otherwise (for pydantic validators, which turn
+        it into a line-numbered PolicyError). Imports no plugin module."""
+        if name not in self:
+            raise ValueError(self.unknown_message(name))
+        return name
+
+    def refresh(self) -> None:
+        """Forget what entry-point discovery found, so plugins installed (or removed) since are
+        seen; names added with register() stay."""
+        with self._lock:
+            self._entry_points = None
+            for name in [n for n, i in self._info.items() if i.source.startswith("entry-point")]:
+                self._items.pop(name, None)
+                self._info.pop(name, None)
 
     def names(self) -> list[str]:
         with self._lock:
@@ -95,7 +121,7 @@ class Registry(Generic[T]):
 
 
 recognizers: Registry[Callable[..., Any]] = Registry("recognizer", "jpt_redact.recognizers")
-operators: Registry[Callable[..., Any]] = Registry("operator", "jpt_redact.exporters")
+operators: Registry[Callable[..., Any]] = Registry("operator", "jpt_redact.operators")
 backends: Registry[Callable[..., Any]] = Registry("backend", "jpt_redact.backends")
 
 ALL = (recognizers, operators, backends)

@@ -29,21 +29,21 @@ Rules, applied in this order (docs/policies.md repeats them for policy authors):
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+import re
+from typing import TYPE_CHECKING, Mapping, Sequence
 
-from .findings import Span
+from .findings import MODEL_RECOGNIZER, Span  # noqa: F401  (MODEL_RECOGNIZER re-exported)
 from .recognizer import DENY_LIST_NAME
 
 if TYPE_CHECKING:  # pragma: no cover
     from .policy import Policy
 
-MODEL_RECOGNIZER = "jpt"
 EVIDENCE_BONUS = 0.05
 MIN_REMAINDER = 2
 
 
 def is_model_span(span: Span) -> bool:
-    return span.recognizer == MODEL_RECOGNIZER or span.recognizer.startswith(MODEL_RECOGNIZER + ":")
+    return span.from_model
 
 
 def is_deny_span(span: Span) -> bool:
@@ -122,18 +122,21 @@ def _strip(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _model_span_plausible(text: str, span: Span, policy: "Policy") -> bool:
-    import re
-
-    if span.score < policy.threshold_for(span.label):
+def _model_span_plausible(text: str, span: Span, policy: "Policy", thresholds: Mapping[str, float] | None) -> bool:
+    threshold = thresholds.get(span.label) if thresholds else None
+    if span.score < (policy.threshold_for(span.label) if threshold is None else threshold):
         return False
     required = policy.entities[span.label].model_requires
     # re caches compiled patterns; policies hold a handful
     return required is None or re.search(required, text[span.start : span.end]) is not None
 
 
-def resolve(text: str, candidates: Sequence[Span], policy: "Policy") -> tuple[Span, ...]:
-    """Apply the rules in this module's docstring; returns spans sorted by start, non-overlapping."""
+def resolve(text: str, candidates: Sequence[Span], policy: "Policy",
+            thresholds: Mapping[str, float] | None = None) -> tuple[Span, ...]:
+    """Apply the rules in this module's docstring; returns spans sorted by start, non-overlapping.
+
+    thresholds: per-type model thresholds to use instead of the policy's (calibration tries
+    many without copying the policy); types missing from it keep the policy's."""
     kept: list[Span] = []
     allow = {
         label: {v.strip().casefold() for v in et.allow_list}
@@ -143,7 +146,7 @@ def resolve(text: str, candidates: Sequence[Span], policy: "Policy") -> tuple[Sp
     for s in candidates:
         if s.label not in policy.entities or s.end > len(text):
             continue
-        if is_model_span(s) and not _model_span_plausible(text, s, policy):
+        if s.from_model and not _model_span_plausible(text, s, policy, thresholds):
             continue
         if not is_deny_span(s) and s.label in allow and text[s.start:s.end].strip().casefold() in allow[s.label]:
             continue

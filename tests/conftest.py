@@ -1,8 +1,8 @@
 """Shared fixtures: fake engines (the real model never loads in ordinary tests), a test policy.
 
-FakeEngine implements the JPTEngine contract the Redactor uses (`model_id`, `backend_name`,
-`predict(texts, types, thresholds, *, nested, batch_size)`) by tagging configured words, so
-tests know exactly which spans the "model" proposes.
+FakeEngine implements the engine protocol (jpt_redact.engine.base: `model_id`, `backend_name`,
+`score(texts, types)` -> per text an object with `spans(thresholds, *, nested, span_extension)`)
+by tagging configured words, so tests know exactly which spans the "model" proposes.
 """
 from __future__ import annotations
 
@@ -43,6 +43,21 @@ FAKE_VOCAB: dict[str, tuple[str, ...]] = {
 }
 
 
+class FakeScores:
+    """What FakeEngine "saw" in one text: its tagged words, kept at `spans` time if their
+    score reaches the type's threshold. Every call is recorded in the engine's `span_calls`."""
+
+    def __init__(self, spans: list[Span], engine: "FakeEngine"):
+        self._spans = spans
+        self._engine = engine
+
+    def spans(self, thresholds, *, nested=False, span_extension=1.0):
+        with self._engine._lock:
+            self._engine.span_calls.append({"thresholds": dict(thresholds), "nested": nested,
+                                            "span_extension": span_extension})
+        return [s for s in self._spans if s.score >= thresholds.get(s.label, 0.5)]
+
+
 class FakeEngine:
     """Tags every whole-word occurrence of FAKE_VOCAB words of the requested types (score 0.9)."""
 
@@ -51,23 +66,22 @@ class FakeEngine:
 
     def __init__(self, vocab: Mapping[str, Sequence[str]] | None = None, score: float = 0.9):
         self.vocab = {k: tuple(v) for k, v in (vocab or FAKE_VOCAB).items()}
-        self.score = score
-        self.calls: list[int] = []  # number of texts per predict call
+        self.word_score = score
+        self.calls: list[int] = []  # number of texts per score call
+        self.span_calls: list[dict] = []  # the arguments of every FakeScores.spans call
         self._lock = threading.Lock()
 
-    def predict(self, texts, types, thresholds=None, *, nested=False, batch_size=None, span_extension=1.0):
+    def score(self, texts, types, *, batch_size=None):
         with self._lock:
             self.calls.append(len(texts))
         out = []
         for text in texts:
             spans = []
             for label in types:
-                if (thresholds or {}).get(label, 0.5) > self.score:
-                    continue
                 for word in self.vocab.get(label, ()):
                     for m in re.finditer(r"(?<!\w)" + re.escape(word) + r"(?!\w)", text):
-                        spans.append(Span(m.start(), m.end(), label, self.score, "jpt"))
-            out.append(sorted(spans, key=lambda s: (s.start, s.end)))
+                        spans.append(Span(m.start(), m.end(), label, self.word_score, "jpt"))
+            out.append(FakeScores(sorted(spans, key=lambda s: (s.start, s.end)), self))
         return out
 
 
@@ -80,11 +94,11 @@ class FailingEngine(FakeEngine):
         self.marker = marker
         self.exc_type = exc_type
 
-    def predict(self, texts, types, thresholds=None, *, nested=False, batch_size=None, span_extension=1.0):
+    def score(self, texts, types, *, batch_size=None):
         for t in texts:
             if self.marker is None or self.marker in t:
                 raise self.exc_type(f"cannot process {t!r}")
-        return super().predict(texts, types, thresholds, nested=nested, batch_size=batch_size)
+        return super().score(texts, types, batch_size=batch_size)
 
 
 @pytest.fixture

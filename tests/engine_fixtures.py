@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 from jpt_redact.model.backbone import Backbone
-from jpt_redact.model.engine import JPTEngine
+from jpt_redact.engine.jpt import JPTEngine
 from jpt_redact.model.heads import O_DEFINITION, JPTHeads
 from jpt_redact.runtime.torch_backend import TorchBackend
 

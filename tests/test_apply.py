@@ -7,10 +7,10 @@ from hypothesis import strategies as st
 
 from jpt_redact import registry
 from jpt_redact.errors import OperatorError
-from jpt_redact.exporters.apply import apply_operators, get_operator, new_context
-from jpt_redact.exporters.base import Operator
-from jpt_redact.exporters.keys import KeyProvider
-from jpt_redact.exporters.restore import restore_text
+from jpt_redact.exporters.operators.apply import apply_operators, get_operator, new_context
+from jpt_redact.exporters.operators.base import Operator
+from jpt_redact.keys import KeyProvider
+from jpt_redact.exporters.operators.restore import restore_text
 from jpt_redact.findings import Span
 from jpt_redact.policy import parse_policy
 

@@ -13,7 +13,7 @@ from jpt_redact.exporters.audit import (
     verify_log,
     verify_log_strict,
 )
-from jpt_redact.exporters.keys import KeyProvider
+from jpt_redact.keys import KeyProvider
 from jpt_redact.findings import Finding, Span
 from jpt_redact.policy import parse_policy
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import re
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -11,6 +10,8 @@ import yaml
 from click.testing import CliRunner
 
 from jpt_redact.calibrate import DEFAULT_GRID, calibrate, policy_with_thresholds
+from jpt_redact.engine.jpt import TokenScores
+from jpt_redact.model.prompt import TokenizedText
 from jpt_redact.errors import DataError
 from jpt_redact.policy import load_policy, parse_policy
 from jpt_redact.redactor import Redactor
@@ -26,7 +27,7 @@ SCORES = {
 
 
 class ScoringEngine:
-    """Whitespace tokens with fixed per-word probabilities: what JPTEngine.token_probabilities returns."""
+    """Whitespace tokens with fixed per-word probabilities, decoded by the real TokenScores."""
 
     model_id = "fake:scoring"
     backend_name = "fake"
@@ -34,18 +35,18 @@ class ScoringEngine:
     def __init__(self):
         self.calls = 0
 
-    def token_probabilities(self, texts, types, *, batch_size=None):
+    def score(self, texts, types, *, batch_size=None):
         self.calls += 1
         labels = list(types)
         out = []
         for text in texts:
-            offsets = [m.span() for m in re.finditer(r"\S+", text)]
+            offsets = tuple(m.span() for m in re.finditer(r"\S+", text))
             probs = np.full((len(offsets), len(labels)), 0.01, dtype=np.float32)
             for i, (s, e) in enumerate(offsets):
                 for lab, p in SCORES.get(text[s:e].strip(".,"), {}).items():
                     if lab in labels:
                         probs[i, labels.index(lab)] = p
-            out.append((SimpleNamespace(offsets=offsets), probs))
+            out.append(TokenScores(text, TokenizedText(tuple(range(len(offsets))), offsets), probs, labels))
         return out
 
 
@@ -89,20 +90,26 @@ def test_a_dataset_only_judges_the_types_it_annotates(redactor):
     assert after.n_pred == 1 and after.entity_precision == 1.0
 
 
-def test_calibrated_thresholds_reproduce_the_reported_metrics(redactor, test_policy):
+def test_calibrated_thresholds_reproduce_the_reported_metrics_in_production(redactor, test_policy):
     result = calibrate(redactor, {"dev": DEV})
     tuned = test_policy.model_copy(update={"entities": {
         k: e.model_copy(update={"threshold": result.thresholds.get(k)}) for k, e in test_policy.entities.items()}})
-    engine = ScoringEngine()
-    from jpt_redact.model.decode import decode_spans
-    from jpt_redact.resolver import resolve
-
-    found = []
-    for ex, (tok, probs) in zip(DEV, engine.token_probabilities([e.text for e in DEV], tuned.model_types())):
-        labels = list(tuned.model_types())
-        spans = decode_spans(ex.text, tok.offsets, probs, labels, [tuned.threshold_for(l) for l in labels])
-        found.append({ex.text[s.start:s.end] for s in resolve(ex.text, spans, tuned)})
+    analyses = Redactor(tuned, engine=ScoringEngine()).analyze_many([e.text for e in DEV])
+    found = [{ex.text[s.start:s.end] for s in a.spans} for ex, a in zip(DEV, analyses)]
     assert found == [{"Alice"}, {"Paris", "Lyon"}, {"Alice", "Paris"}]
+
+
+@pytest.mark.parametrize("extension", [1.0, 0.5])
+def test_calibration_decodes_as_production_does(test_policy, extension):
+    # Whatever the thresholds, the spans calibration scores are the Redactor's spans.
+    policy = test_policy.with_model(span_extension=extension)
+    detector = Redactor(policy, engine=ScoringEngine()).detector
+    found = detector.candidates([e.text for e in DEV])
+    for thresholds in ({"PERSON": 0.3, "CITY": 0.3}, {"PERSON": 0.65, "CITY": 0.38}, {"PERSON": 0.9, "CITY": 0.9}):
+        tuned = policy.model_copy(update={"entities": {
+            k: e.model_copy(update={"threshold": thresholds.get(k)}) for k, e in policy.entities.items()}})
+        production = Redactor(tuned, engine=ScoringEngine()).analyze_many([e.text for e in DEV])
+        assert [detector.resolve(f, thresholds) for f in found] == [a.spans for a in production]
 
 
 def test_calibration_needs_model_types_and_examples(redactor, test_policy):

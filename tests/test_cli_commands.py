@@ -79,7 +79,7 @@ def test_plugins_lists_builtins_with_source():
     assert ("recognizer", "email") in rows and ("operator", "replace") in rows and ("backend", "torch") in rows
     assert rows[("operator", "replace")]["source"].startswith("entry-point")
     text = run(["plugins"]).stdout
-    assert "operators (jpt_redact.exporters):" in text
+    assert "operators (jpt_redact.operators):" in text
 
 
 def test_info_never_fails(policy_file, monkeypatch, tmp_path):

@@ -18,7 +18,7 @@ TICKETS = ROOT / "examples" / "tickets.jsonl"
 
 
 def _model_available() -> bool:
-    if importlib.util.find_spec("jpt_redact.model.engine") is None:
+    if importlib.util.find_spec("jpt_redact.engine.loader") is None:
         return False
     from jpt_redact.model.checkpoint import DEFAULT_CHECKPOINT
 

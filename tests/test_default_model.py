@@ -26,7 +26,7 @@ requires_default_model = pytest.mark.skipif(_missing() is not None, reason=_miss
 
 @requires_default_model
 def test_default_model_finds_a_person():
-    from jpt_redact.model.engine import load_engine
+    from jpt_redact.engine.loader import load_engine
     from jpt_redact.policy import load_policy
 
     engine = load_engine()

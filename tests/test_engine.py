@@ -22,7 +22,7 @@ from engine_fixtures import (
     one_torch_thread,
 )
 from jpt_redact.errors import CheckpointMismatchError, DetectionError, ModelError
-from jpt_redact.model.engine import window_ranges
+from jpt_redact.engine.jpt import window_ranges
 from jpt_redact.model.prompt import build_prompt, duplicated_suffix, tokenize_text
 from jpt_redact.runtime.torch_backend import TorchBackend
 
@@ -382,7 +382,7 @@ def fake_definition_encoder(monkeypatch, tmp_path):
 
 def test_checkpoint_round_trip(saved_backbone, tmp_path, fake_definition_encoder):
     from jpt_redact.model.checkpoint import load_checkpoint_config, load_heads_state, save_checkpoint
-    from jpt_redact.model.engine import build_engine
+    from jpt_redact.engine.loader import build_engine
     from jpt_redact.model.paths import weights_fingerprint
 
     bb, path = saved_backbone
@@ -409,7 +409,7 @@ def test_checkpoint_round_trip(saved_backbone, tmp_path, fake_definition_encoder
 
 def test_checkpoint_layer_cuts_the_backbone(saved_backbone, tmp_path, fake_definition_encoder):
     from jpt_redact.model.checkpoint import save_checkpoint
-    from jpt_redact.model.engine import build_engine
+    from jpt_redact.engine.loader import build_engine
     from jpt_redact.model.paths import weights_fingerprint
 
     bb, path = saved_backbone
@@ -421,7 +421,7 @@ def test_checkpoint_layer_cuts_the_backbone(saved_backbone, tmp_path, fake_defin
 
 def test_checkpoint_for_another_backbone_is_refused(saved_backbone, tmp_path, fake_definition_encoder):
     from jpt_redact.model.checkpoint import save_checkpoint
-    from jpt_redact.model.engine import build_engine
+    from jpt_redact.engine.loader import build_engine
 
     bb, path = saved_backbone
     ckpt = save_checkpoint(tmp_path / "ckpt", _config(bb, "0" * 64), make_heads().state_dict())
@@ -460,7 +460,7 @@ def test_missing_checkpoint(tmp_path):
 
 def test_heads_that_do_not_match_the_config_are_refused(saved_backbone, tmp_path, fake_definition_encoder):
     from jpt_redact.model.checkpoint import save_checkpoint
-    from jpt_redact.model.engine import build_engine
+    from jpt_redact.engine.loader import build_engine
     from jpt_redact.model.heads import JPTHeads
     from jpt_redact.model.paths import weights_fingerprint
 
@@ -469,3 +469,45 @@ def test_heads_that_do_not_match_the_config_are_refused(saved_backbone, tmp_path
     ckpt = save_checkpoint(tmp_path / "ckpt", _config(bb, weights_fingerprint(path)), wrong.state_dict())
     with pytest.raises(ModelError, match="do not match"):
         build_engine(str(ckpt), backbone=str(path), encoder="unused", backend="torch", device="cpu")
+
+
+# -- TokenScores: decoding on demand, memoised ------------------------------------------------------
+def _scores(seed: int):
+    from jpt_redact.engine.jpt import TokenScores
+    from jpt_redact.model.prompt import TokenizedText
+
+    rng = np.random.default_rng(seed)
+    words = ["Ann", " ", "Lee", "\n", "lives", " ", "at", " ", "12", " ", "Oak", " ", "Road", ",", " ", "Paris", "."]
+    text, offsets = "", []
+    for w in words:
+        offsets.append((len(text), len(text) + len(w)))
+        text += w
+    labels = ["PERSON", "ADDRESS", "CITY"]
+    probs = rng.uniform(0, 1, (len(words), len(labels))).astype(np.float32)
+    return TokenScores(text, TokenizedText(tuple(range(len(words))), tuple(offsets)), probs, labels)
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("nested", [False, True])
+@pytest.mark.parametrize("extension", [1.0, 0.6, {"PERSON": 0.5, "ADDRESS": 1.0, "CITY": 0.8}])
+def test_token_scores_decode_exactly_as_decode_spans_at_every_threshold(seed, nested, extension):
+    from jpt_redact.model.decode import decode_spans
+
+    scores = _scores(seed)
+    labels = list(scores.labels)
+    grid = [0.3, 0.45, 0.5, 0.62, 0.8]
+    rng = np.random.default_rng(100 + seed)
+    for _ in range(40):  # many threshold sets, repeats included: memo hits must equal fresh decodes
+        thr = {lab: float(rng.choice(grid)) for lab in labels}
+        grow = [extension.get(lab, 1.0) for lab in labels] if isinstance(extension, dict) else extension
+        want = decode_spans(scores.text, scores.offsets, scores.probs, labels, [thr[lab] for lab in labels],
+                            nested=nested, grow=grow)
+        assert scores.spans(thr, nested=nested, span_extension=extension) == want
+
+
+def test_score_then_spans_is_predict(markers):
+    texts = [f"hi {MARKER_WORD}, then John", "", f"{MARKER_WORD}"]
+    thresholds = {label: 0.5 for label in TYPES}
+    scored = markers.score(texts, TYPES)
+    assert [s.spans(thresholds) for s in scored] == markers.predict(texts, TYPES, thresholds)
+    assert markers.score(texts, {})[1].spans(thresholds) == []

@@ -3,7 +3,7 @@ import base64
 import pytest
 
 from jpt_redact.errors import OperatorError
-from jpt_redact.exporters.keys import NO_KEY_MESSAGE, KeyProvider, parse_key_text
+from jpt_redact.keys import NO_KEY_MESSAGE, KeyProvider, parse_key_text
 
 RAW = bytes(range(32))
 

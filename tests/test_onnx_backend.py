@@ -77,8 +77,6 @@ def tiny(tmp_path_factory):
     root = tmp_path_factory.mktemp("tiny")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("JPT_REDACT_CACHE", str(root / "cache"))
-        mp.delenv("JPT_REDACT_ONNX_DIR", raising=False)
-        mp.delenv("JPT_REDACT_ONNX_PRECISION", raising=False)
         bb = root / "backbone"
         tok = _tokenizer(bb)
         torch.manual_seed(0)
@@ -99,7 +97,7 @@ def _spec(tiny, **options) -> BackendSpec:
 
 def _engine(tiny, name: str, **kw):
     from jpt_redact.model.checkpoint import load_heads_state
-    from jpt_redact.model.engine import JPTEngine
+    from jpt_redact.engine.jpt import JPTEngine
     from jpt_redact.model.heads import JPTHeads
 
     use_cache = kw.pop("use_prefix_cache", True)
@@ -250,10 +248,9 @@ def test_cli_export_onnx(tiny, tmp_path):
 
 
 def test_auto_uses_cpu_onnx_only_with_a_cached_export(tiny, monkeypatch, tmp_path):
-    monkeypatch.setenv("JPT_REDACT_ONNX_PRECISION", "int8")
     monkeypatch.setattr(onnx_backend, "available_providers", lambda: ["CPUExecutionProvider"])
     monkeypatch.setattr("jpt_redact.runtime.select.torch_cuda_available", lambda: (False, "no CUDA"))
-    spec = _spec(tiny)
+    spec = _spec(tiny, precision="int8")
     with monkeypatch.context() as mp:
         mp.setenv("JPT_REDACT_CACHE", str(tmp_path / "empty-cache"))
         selection = select_backend("auto", spec)

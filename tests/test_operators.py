@@ -4,9 +4,9 @@ import pytest
 
 from jpt_redact import registry
 from jpt_redact.errors import OperatorError
-from jpt_redact.exporters.base import Operator, OperatorContext
-from jpt_redact.exporters.keys import NO_KEY_MESSAGE, KeyProvider
-from jpt_redact.exporters.restore import restore_text
+from jpt_redact.exporters.operators.base import Operator, OperatorContext
+from jpt_redact.keys import NO_KEY_MESSAGE, KeyProvider
+from jpt_redact.exporters.operators.restore import restore_text
 
 KEYS = KeyProvider.from_bytes(b"\x01" * 32)
 OTHER_KEYS = KeyProvider.from_bytes(b"\x02" * 32)

@@ -89,8 +89,12 @@ def _error(text: str) -> PolicyError:
         (("    threshold: 0.6\n", "    treshold: 0.6\n"), 10, "entities.PERSON.treshold", "unknown field"),
         (("regex: '\\d{16}'", "regex: '(\\d{16}'"), 18, "entities.CARD.patterns.0.regex", "does not compile"),
         (("recognizers: [credit_card]", "model_requires: '(\\d'"), 15, "entities.CARD.model_requires", "does not compile"),
-        (("action: {type: mask, keep_last: 4}", "action: {type: blur}"), 13, "entities.CARD.action.type", "Input should be"),
-        (("  action: mask\n", "  action: shred\n"), 4, "defaults.action.type", "Input should be"),
+        (("action: {type: mask, keep_last: 4}", "action: {type: blur}"), 13, "entities.CARD.action.type", "unknown operator 'blur'"),
+        (("  action: mask\n", "  action: shred\n"), 4, "defaults.action.type", "unknown operator 'shred'"),
+        (("recognizers: [credit_card]", "recognizers: [credit_kard]"), 15, "entities.CARD.recognizers", "unknown recognizer 'credit_kard'"),
+        (('version: "3"\n', 'version: "3"\nmodel: {backend: cuda}\n'), 3, "model.backend", "unknown backend 'cuda'"),
+        (('version: "3"\n', 'version: "3"\nmodel: {onnx_precision: int4}\n'), 3, "model.onnx_precision", "'auto', 'fp32' or 'int8'"),
+        (('version: "3"\n', 'version: "3"\nmodel:\n  backend_options: {precision: int8}\n'), 4, "model.backend_options", "model.onnx_precision"),
         (("validator: luhn", "validator: crc32"), 19, "entities.CARD.patterns.0.validator", "validator must be"),
         (("validator: luhn", "validator: stdnum:xx.nothing"), 19, "entities.CARD.patterns.0.validator", "no module"),
         (("  CARD:\n", "  card:\n"), 11, "entities.card", "UPPER_SNAKE_CASE"),
@@ -138,7 +142,7 @@ def test_errors_do_not_echo_values() -> None:
 def test_missing_file_and_unknown_builtin(tmp_path: Path) -> None:
     with pytest.raises(PolicyError, match="no such policy file"):
         load_policy(tmp_path / "nope.yaml")
-    with pytest.raises(PolicyError, match="built-ins: default, hipaa"):
+    with pytest.raises(PolicyError, match="built-ins: default, gdpr, hipaa, pci, secrets"):
         load_policy("no-such-builtin")
 
 
@@ -162,6 +166,56 @@ def test_policy_is_immutable() -> None:
     p = parse_policy(GOOD)
     with pytest.raises(Exception):
         p.name = "other"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("backend", ["auto", "torch", "onnx", "onnx-cpu", "onnx-cuda", "onnx-tensorrt"])
+def test_every_installed_backend_can_be_named(backend: str) -> None:
+    p = parse_policy(GOOD.replace('version: "3"\n', f'version: "3"\nmodel: {{backend: {backend}}}\n'))
+    assert p.model.backend == backend
+
+
+def test_plugins_are_named_by_open_strings_checked_against_their_registries() -> None:
+    from jpt_redact import registry
+    from jpt_redact.exporters.operators.base import Operator
+
+    class Shout(Operator):
+        name = "shout-test"
+
+        def apply(self, value, label, ctx):
+            return value.upper()
+
+    class Ticket:
+        name = "pattern:ticket"
+
+        def find(self, text):
+            return []
+
+    text = GOOD.replace("action: {type: mask, keep_last: 4}", "action: shout-test").replace(
+        "recognizers: [credit_card]", "recognizers: [credit_card, ticket-test]")
+    with pytest.raises(PolicyError, match="unknown operator 'shout-test'"):
+        parse_policy(text)
+    registry.operators.register("shout-test", Shout)
+    registry.recognizers.register("ticket-test", Ticket)
+    try:
+        p = parse_policy(text)
+        assert p.action_for("CARD").type == "shout-test" and p.entities["CARD"].recognizers == ["credit_card", "ticket-test"]
+    finally:
+        registry.operators.unregister("shout-test")
+        registry.recognizers.unregister("ticket-test")
+
+
+def test_with_model_validates_like_loading() -> None:
+    p = parse_policy(GOOD, source="p.yaml")
+    assert p.with_model(backend="onnx-cuda", onnx_precision="int8").model.backend == "onnx-cuda"
+    with pytest.raises(PolicyError, match=r"^p\.yaml: model\.backend: unknown backend 'gpu'"):
+        p.with_model(backend="gpu")
+    with pytest.raises(PolicyError, match=r"model\.window_overlap"):
+        p.with_model(window_overlap=5000)
+
+
+def test_builtin_policies_are_the_shipped_files() -> None:
+    shipped = sorted(p.stem for p in (Path(__file__).resolve().parent.parent / "policies").glob("*.yaml"))
+    assert sorted(BUILTIN_POLICIES) == shipped and BUILTIN_POLICIES[0] == "default"
 
 
 def test_window_overlap_must_be_small() -> None:

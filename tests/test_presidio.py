@@ -18,9 +18,9 @@ from presidio_anonymizer.entities import InvalidParamError, OperatorConfig  # no
 
 from conftest import FailingEngine, FakeEngine  # noqa: E402
 from jpt_redact.errors import DetectionError, ModelError, OperatorError, PolicyError  # noqa: E402
-from jpt_redact.exporters.apply import get_operator, new_context  # noqa: E402
-from jpt_redact.exporters.keys import KeyProvider  # noqa: E402
-from jpt_redact.exporters.restore import restore_text  # noqa: E402
+from jpt_redact.exporters.operators.apply import get_operator, new_context  # noqa: E402
+from jpt_redact.keys import KeyProvider  # noqa: E402
+from jpt_redact.exporters.operators.restore import restore_text  # noqa: E402
 from jpt_redact.plugins.presidio import (  # noqa: E402
     JPTBatchAnalyzerEngine,
     JPTRecognizer,
@@ -172,7 +172,7 @@ def test_accepts_a_loaded_redactor(policy, fake_engine):
 
 
 def test_model_loads_once_in_load_and_is_shared_between_threads(policy, monkeypatch):
-    import jpt_redact.model.engine as engine_module
+    import jpt_redact.engine.loader as engine_module
 
     loads = []
     engine = FakeEngine()
@@ -194,7 +194,7 @@ def test_model_loads_once_in_load_and_is_shared_between_threads(policy, monkeypa
 
 
 def test_lazy_load_happens_once_under_concurrency(policy, monkeypatch):
-    import jpt_redact.model.engine as engine_module
+    import jpt_redact.engine.loader as engine_module
 
     loads = []
     gate = threading.Barrier(8)
@@ -217,7 +217,7 @@ def test_lazy_load_happens_once_under_concurrency(policy, monkeypatch):
 
 
 def test_model_that_cannot_load_fails_at_construction(policy, monkeypatch):
-    import jpt_redact.model.engine as engine_module
+    import jpt_redact.engine.loader as engine_module
 
     def broken(settings=None):
         raise OSError("no weights")
@@ -295,7 +295,7 @@ def test_spacy_engine_required_but_missing():
 # -- YAML declaration -------------------------------------------------------------------------
 @pytest.fixture
 def fake_load(monkeypatch):
-    import jpt_redact.model.engine as engine_module
+    import jpt_redact.engine.loader as engine_module
 
     engine = FakeEngine()
     monkeypatch.setattr(engine_module, "load_engine", lambda settings=None: engine)

@@ -215,9 +215,20 @@ def test_build_and_run_recognizers() -> None:
     assert all(isinstance(s, Span) for s in spans)
 
 
-def test_unknown_recognizer_is_a_plugin_error() -> None:
-    policy = parse_policy(POLICY.replace("recognizers: [email]", "recognizers: [no_such_recognizer]"))
-    with pytest.raises(PluginError, match="no_such_recognizer"):
+def test_unknown_recognizer_fails_the_policy_and_the_build() -> None:
+    with pytest.raises(PolicyError, match="unknown recognizer 'no_such_recognizer'"):
+        parse_policy(POLICY.replace("recognizers: [email]", "recognizers: [no_such_recognizer]"))
+
+    class Gone:
+        name = "gone"
+
+        def find(self, text):
+            return []
+
+    registry.recognizers.register("gone_recognizer", Gone)
+    policy = parse_policy(POLICY.replace("recognizers: [email]", "recognizers: [gone_recognizer]"))
+    registry.recognizers.unregister("gone_recognizer")  # uninstalled after the policy was loaded
+    with pytest.raises(PluginError, match="gone_recognizer"):
         build_recognizers(policy)
 
 

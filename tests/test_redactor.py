@@ -118,7 +118,7 @@ def test_engine_loads_lazily_once_across_threads(monkeypatch, test_policy):
         loads.append(settings)
         return FakeEngine()
 
-    monkeypatch.setitem(sys.modules, "jpt_redact.model.engine", types.SimpleNamespace(load_engine=load_engine))
+    monkeypatch.setitem(sys.modules, "jpt_redact.engine.loader", types.SimpleNamespace(load_engine=load_engine))
     r = Redactor.from_policy(test_policy)
     assert loads == []  # nothing loaded at construction
     with ThreadPoolExecutor(8) as pool:
@@ -200,7 +200,7 @@ def test_model_that_cannot_load(monkeypatch, test_policy):
     def load_engine(settings):
         raise ModelError("checkpoint not found: /nowhere")
 
-    monkeypatch.setitem(sys.modules, "jpt_redact.model.engine", types.SimpleNamespace(load_engine=load_engine))
+    monkeypatch.setitem(sys.modules, "jpt_redact.engine.loader", types.SimpleNamespace(load_engine=load_engine))
     with pytest.raises(ModelError, match="checkpoint not found"):
         Redactor.from_policy(test_policy).redact(SECRET_TEXT)
     result = Redactor.from_policy(test_policy, on_error="redact_all").redact(SECRET_TEXT)
@@ -211,7 +211,7 @@ def test_unexpected_load_failure_becomes_model_error(monkeypatch, test_policy):
     def load_engine(settings):
         raise OSError("disk on fire")
 
-    monkeypatch.setitem(sys.modules, "jpt_redact.model.engine", types.SimpleNamespace(load_engine=load_engine))
+    monkeypatch.setitem(sys.modules, "jpt_redact.engine.loader", types.SimpleNamespace(load_engine=load_engine))
     with pytest.raises(ModelError, match=r"cannot load the JPT model \(OSError\)"):
         Redactor.from_policy(test_policy).redact("x")
 
@@ -278,7 +278,7 @@ def test_async_failure_is_still_fail_closed(test_policy):
 # -- audit -------------------------------------------------------------------------------
 def test_audit_records_every_document_without_text(tmp_path, test_policy, fake_engine, audit_key):
     from jpt_redact.exporters.audit import read_records, verify_log
-    from jpt_redact.exporters.keys import KeyProvider
+    from jpt_redact.keys import KeyProvider
 
     log = tmp_path / "audit.jsonl"
     with Redactor.from_policy(test_policy, engine=fake_engine, audit_path=log) as r:
@@ -322,20 +322,17 @@ def test_whole_document_redaction_is_audited(tmp_path, test_policy):
     assert record["output_sha256"] == hashlib.sha256(WHOLE_DOCUMENT_PLACEHOLDER.encode()).hexdigest()
 
 
-def test_span_extension_reaches_the_engine_only_when_set(test_policy):
+def test_decoding_settings_reach_the_engine(test_policy):
     from jpt_redact.redactor import Redactor
 
-    seen = []
-
-    class RecordingEngine(FakeEngine):
-        def predict(self, texts, types, thresholds=None, **kwargs):
-            seen.append(kwargs)
-            return super().predict(texts, types, thresholds, **kwargs)
-
-    Redactor(test_policy, engine=RecordingEngine()).analyze("Alice Smith")
-    extended = test_policy.model_copy(update={"model": test_policy.model.model_copy(update={"span_extension": 0.6})})
-    Redactor(extended, engine=RecordingEngine()).analyze("Alice Smith")
-    assert "span_extension" not in seen[0] and seen[1]["span_extension"] == {"PERSON": 0.6, "CITY": 0.6}
+    engine = FakeEngine()
+    Redactor(test_policy, engine=engine).analyze("Alice Smith")
+    extended = test_policy.with_model(span_extension=0.6, nested=True)
+    Redactor(extended, engine=engine).analyze("Alice Smith")
+    plain, grown = engine.span_calls
+    assert plain == {"thresholds": {"PERSON": 0.5, "CITY": 0.5}, "nested": False,
+                     "span_extension": {"PERSON": 1.0, "CITY": 1.0}}
+    assert grown["nested"] is True and grown["span_extension"] == {"PERSON": 0.6, "CITY": 0.6}
 
 
 def test_types_with_their_own_recognizers_never_grow():

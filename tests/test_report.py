@@ -2,8 +2,8 @@ import json
 import re
 
 from jpt_redact.exporters.audit import AuditWriter, canonical_json
-from jpt_redact.exporters.keys import KeyProvider
-from jpt_redact.exporters.report import render_html, render_text, summarize
+from jpt_redact.keys import KeyProvider
+from jpt_redact.exporters.audit.report import render_html, render_text, summarize
 from jpt_redact.findings import Finding, Span
 from jpt_redact.policy import parse_policy
 

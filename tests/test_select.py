@@ -17,9 +17,6 @@ TRT, CUDA, CPU = "TensorrtExecutionProvider", "CUDAExecutionProvider", "CPUExecu
 def machine(monkeypatch, tmp_path):
     """Set what the machine has: onnxruntime providers (None: not installed), CUDA devices,
     torch CUDA, and whether the CPU export is in the cache."""
-    monkeypatch.delenv("JPT_REDACT_ONNX_DIR", raising=False)
-    monkeypatch.delenv("JPT_REDACT_ONNX_PRECISION", raising=False)
-
     def configure(providers=(CPU,), devices=0, torch_cuda=False, cached=False):
         def available():
             if providers is None:
@@ -86,6 +83,17 @@ def test_auto_looks_for_the_export_of_the_configured_precision(machine, monkeypa
     assert select_backend("auto", spec(options={"precision": "int8"})).name == "onnx-cpu"
     assert select_backend("auto", spec()).name == "onnx-cpu"  # auto precision: fp32
     assert seen == [False, True, False]
+
+
+def test_backends_read_their_settings_from_the_spec_only(machine, monkeypatch):
+    # The environment variables are CLI defaults (cli/common.py), never read by the library.
+    machine(providers=(CPU,), cached=True)
+    monkeypatch.setenv("JPT_REDACT_ONNX_PRECISION", "int8")
+    monkeypatch.setenv("JPT_REDACT_ONNX_DIR", "/nonexistent-onnx-dir")
+    seen = []
+    monkeypatch.setattr(onnx_export, "cached_export_dir", lambda *a, **k: seen.append(k["int8"]) or Path("/x"))
+    assert select_backend("auto", spec()).name == "onnx-cpu"
+    assert seen == [False]
 
 
 @pytest.mark.parametrize("name, providers, devices, message", [

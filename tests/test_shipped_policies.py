@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from jpt_redact import registry
 from jpt_redact.policy import BUILTIN_POLICIES, builtin_policy_path, load_policy
 from jpt_redact.recognizer import build_recognizers, run_recognizers
+from jpt_redact.redactor import validate_policy
 from jpt_redact.resolver import resolve
 
 PRESIDIO_ENTITIES = {
@@ -54,13 +54,11 @@ def test_policy_ships_as_package_data(name: str) -> None:
     assert path is not None and path.suffix == ".yaml"
     policy = load_policy(name)
     assert policy.name == name and policy.description
-    assert build_recognizers(policy) is not None  # every recognizer name resolves
+    validate_policy(policy)  # its recognizers and operators build, as in a Redactor
 
 
 @pytest.mark.parametrize(("policy", "label", "entity"), _all(), ids=lambda v: v if isinstance(v, str) else "")
 def test_entity_is_well_formed(policy, label, entity) -> None:
-    for name in entity.recognizers:
-        assert name in registry.recognizers, f"{policy}.{label}: unknown recognizer {name}"
     assert entity.model or entity.recognizers or entity.patterns, f"{policy}.{label} can never be found"
     # Appendix D style: what counts, what does not, with examples; short enough for the prompt.
     assert 80 <= len(entity.definition) <= 350, f"{policy}.{label}: definition is {len(entity.definition)} chars"
@@ -68,17 +66,6 @@ def test_entity_is_well_formed(policy, label, entity) -> None:
     assert "(" in entity.definition, f"{policy}.{label}: give concrete examples"
     if entity.presidio_entity is not None:
         assert entity.presidio_entity in PRESIDIO_ENTITIES
-
-
-@pytest.mark.parametrize("name", BUILTIN_POLICIES)
-def test_actions_are_valid_operator_configurations(name: str) -> None:
-    policy = load_policy(name)
-    for label in [*policy.entities, "__DEFAULT__"]:
-        action = policy.action_for(label)
-        if action.type not in registry.operators:
-            pytest.skip(f"operator {action.type} not installed")
-        factory = registry.operators.get(action.type)
-        factory(**action.params)  # raises OperatorError on an unknown or bad parameter
 
 
 def test_hipaa_covers_the_18_safe_harbor_identifiers() -> None:

@@ -61,20 +61,20 @@ def _span_dict(span: Any) -> dict:
 @common.model_options
 @common.batch_option
 @common.quiet_option
-def analyze_command(input_path, policy_ref, output, backend, no_model, batch_size, quiet) -> None:
+def analyze_command(input_path, policy_ref, output, no_model, batch_size, quiet, **model) -> None:
     """Detect PII spans in a JSONL file of {"id", "text"} records; no redaction.
 
     Writes one {"id", "spans": [{"start", "end", "label", "score"}]} line per record.
     """
     if output and input_path != "-":
         io.refuse_overwrite(output, [input_path])
-    policy = common.load_cli_policy(policy_ref, backend)
+    policy = common.load_cli_policy(policy_ref, **model)
     total = None
     if input_path != "-" and Path(input_path).is_file():
         with open(input_path, "rb") as fh:
             total = sum(1 for line in fh if line.strip())
     redactor = common.build_redactor(policy, use_model=not no_model)
-    step = batch_size or 32
+    step = batch_size or common.DEFAULT_DOCS_PER_CALL
     sink_cm = io.atomic_writer(output) if output else nullcontext(None)
     count = 0
     with sink_cm as sink, common.progress_bar(total, "analyzing", enabled=not quiet and total is not None) as bar:

@@ -11,7 +11,7 @@ KEY_ENV_HELP = "Environment variable holding the key (default JPT_REDACT_KEY; JP
 
 
 def _keys(key_env: str):
-    from ..exporters.keys import KeyProvider
+    from ..keys import KeyProvider
 
     return KeyProvider.from_env(key_env)
 
@@ -31,7 +31,7 @@ def verify_command(log: str, key_env: str, expect_last_hash: str | None, as_json
 
     Exits 0 if every record verifies, otherwise names the first bad line.
     """
-    from ..exporters.audit import verify_log
+    from ..exporters.audit.log import verify_log
 
     keys = _keys(key_env)
     result = verify_log(log, keys, expect_last_hash=expect_last_hash)
@@ -51,7 +51,7 @@ def verify_command(log: str, key_env: str, expect_last_hash: str | None, as_json
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def report_command(log: str, html_path: str | None, as_json: bool) -> None:
     """Summarise an audit log: findings per type, action, document and day (no values)."""
-    from ..exporters.report import render_html, render_text, summarize
+    from ..exporters.audit.report import render_html, render_text, summarize
 
     summary = summarize(log)
     if html_path:
@@ -66,7 +66,7 @@ def report_command(log: str, html_path: str | None, as_json: bool) -> None:
 @click.option("--encoding", default="utf-8", show_default=True, help="Encoding of FILE.")
 def restore_command(input_path: str, output: str | None, key_env: str, encoding: str) -> None:
     """Decrypt the [ENC:...] tokens the `encrypt` action wrote, using the key."""
-    from ..exporters.restore import restore_text
+    from ..exporters.operators.restore import restore_text
 
     if input_path == "-":
         text = io.read_stream(common.stdin_binary(), encoding=encoding)

@@ -7,17 +7,13 @@ import click
 
 from ..errors import DataError
 from . import common
-from .evaluate import FORMAT_ALIASES, _label_map
 
 
 @click.command("calibrate")
 @click.option("--data", "data_paths", required=True, multiple=True, type=click.Path(dir_okay=False),
               help="Labelled dev data (repeatable). Each file only judges the types its gold spans use.")
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "conll", "json", "presidio-json"]), default=None,
-              help="Data format (default: from each file's extension).")
+@common.data_options
 @common.policy_option
-@click.option("--label-map", type=click.Path(dir_okay=False), default=None, metavar="M.yaml",
-              help="YAML mapping of gold labels to the policy's labels (e.g. PER: PERSON; a label mapped to '' is ignored).")
 @click.option("--beta", type=click.FloatRange(min=0.1, max=10), default=1.0, show_default=True,
               help="Weight of character recall against entity precision (F-beta).")
 @click.option("--min-gain", type=click.FloatRange(min=0, max=1), default=0.002, show_default=True,
@@ -28,25 +24,19 @@ from .evaluate import FORMAT_ALIASES, _label_map
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @common.model_options
 @common.batch_option
-def calibrate_command(data_paths, fmt, policy_ref, label_map, beta, min_gain, limit, output, as_json, backend, no_model,
-                      batch_size) -> None:
+def calibrate_command(data_paths, fmt, label_map, policy_ref, beta, min_gain, limit, output, as_json, no_model,
+                      batch_size, **model) -> None:
     """Fit one model threshold per type for the best F-beta of entity precision and character recall."""
     if no_model:
         raise DataError("--no-model: calibration fits the model's thresholds, it needs the model")
-    policy = common.load_cli_policy(policy_ref, backend)
+    policy = common.load_cli_policy(policy_ref, **model)
     if output is not None and policy.source and Path(output).resolve() == Path(policy.source).resolve():
         raise DataError(f"{output}: refusing to overwrite the policy being calibrated; choose another output path")
-    mapping = _label_map(label_map)
+    mapping = common.load_label_map(label_map)
     from ..calibrate import calibrate, policy_with_thresholds
     from ..io import write_text_atomic
-    from ..data import load_examples
 
-    datasets = {}
-    for path in data_paths:
-        examples = load_examples(path, FORMAT_ALIASES.get(fmt, fmt) if fmt else None)[:limit]
-        if not examples:
-            raise DataError(f"{path}: no examples")
-        datasets[Path(path).name] = examples
+    datasets = {Path(path).name: common.load_labelled(path, fmt, limit) for path in data_paths}
     redactor = common.build_redactor(policy)
     result = calibrate(redactor, datasets, label_map=mapping, beta=beta, min_gain=min_gain, batch_size=batch_size)
     if output is not None:

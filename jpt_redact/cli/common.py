@@ -1,4 +1,5 @@
-"""Pieces the CLI commands share: policy loading, the Redactor factory, options, progress.
+"""Pieces the CLI commands share: policy loading, the Redactor factory, options, progress,
+labelled-data options, and `error_line`, the one way an error becomes text.
 
 `make_redactor` is the one place the CLI builds a Redactor. Tests replace it (monkeypatch
 `jpt_redact.cli.common.make_redactor`) to run every command against a fake engine; the real
@@ -14,22 +15,37 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
 import click
+import yaml
+
+from ..errors import DataError
+from ..policy import BUILTIN_POLICIES, ONNX_PRECISIONS
+from ..redactor import DEFAULT_DOCS_PER_CALL
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ..data import Example
     from ..policy import Policy
     from ..redactor import Redactor
 
 MB = 1024 * 1024
+# --format of labelled data (eval, calibrate) -> the reader's name in jpt_redact.data
+DATA_FORMATS = {"jsonl": "jsonl", "conll": "conll", "json": "json", "presidio-json": "presidio"}
 
 
-def load_cli_policy(ref: str, backend: str | None = None) -> "Policy":
-    """Load a policy by name or path, with the --backend override applied."""
+def error_line(message: str) -> None:
+    """Print one `Error: ...` line on stderr (newlines in a message are folded)."""
+    click.echo("Error: " + " ".join(str(message).split()), err=True)
+
+
+def load_cli_policy(ref: str, *, backend: str | None = None, onnx_precision: str | None = None,
+                    onnx_dir: str | None = None) -> "Policy":
+    """Load a policy by name or path, with the model options of the command line applied
+    (each overrides the policy's field when given; validated like the policy itself)."""
     from ..policy import load_policy
 
     policy = load_policy(ref)
-    if backend and backend != policy.model.backend:
-        policy = policy.model_copy(update={"model": policy.model.model_copy(update={"backend": backend})})
-    return policy
+    updates = {k: v for k, v in (("backend", backend), ("onnx_precision", onnx_precision), ("onnx_dir", onnx_dir))
+               if v is not None and v != getattr(policy.model, k)}
+    return policy.with_model(**updates) if updates else policy
 
 
 def make_redactor(
@@ -54,15 +70,32 @@ def build_redactor(policy: "Policy", **kwargs: Any) -> "Redactor":
 def policy_option(f: Callable) -> Callable:
     return click.option(
         "-p", "--policy", "policy_ref", default="default", show_default=True, metavar="NAME|PATH",
-        help="Built-in policy name (default, hipaa, gdpr, pci, secrets) or a policy YAML file.",
+        help=f"Built-in policy name ({', '.join(BUILTIN_POLICIES)}) or a policy YAML file.",
     )(f)
+
+
+def backend_options(f: Callable) -> Callable:
+    """--backend, --onnx-precision, --onnx-dir: the command receives them as keyword arguments
+    `backend`, `onnx_precision`, `onnx_dir` for `load_cli_policy`. The environment variables
+    are defaults here, at the edge; the library itself reads only the policy."""
+    f = click.option(
+        "--onnx-dir", default=None, metavar="DIR", envvar="JPT_REDACT_ONNX_DIR", show_envvar=True,
+        help="ONNX backends: use this `export-onnx -o` directory (overrides model.onnx_dir).",
+    )(f)
+    f = click.option(
+        "--onnx-precision", type=click.Choice(ONNX_PRECISIONS), default=None, envvar="JPT_REDACT_ONNX_PRECISION",
+        show_envvar=True, help="ONNX backends: model precision (overrides model.onnx_precision).",
+    )(f)
+    f = click.option(
+        "--backend", default=None, metavar="NAME",
+        help="Runtime backend: auto or an installed backend (torch, onnx, onnx-cpu, onnx-cuda, onnx-tensorrt, "
+        "plugins; see `jpt-redact plugins`). Overrides the policy's model.backend.",
+    )(f)
+    return f
 
 
 def model_options(f: Callable) -> Callable:
-    f = click.option(
-        "--backend", type=click.Choice(["auto", "torch", "onnx"]), default=None,
-        help="Runtime backend for the JPT model (overrides the policy's model.backend).",
-    )(f)
+    f = backend_options(f)
     f = click.option("--no-model", is_flag=True, help="Patterns, checksums and lists only; do not load the JPT model.")(f)
     return f
 
@@ -70,8 +103,45 @@ def model_options(f: Callable) -> Callable:
 def batch_option(f: Callable) -> Callable:
     return click.option(
         "--batch-size", type=click.IntRange(1, 4096), default=None, metavar="N",
-        help="Documents per model call (default 32).",
+        help=f"Documents per model call (default {DEFAULT_DOCS_PER_CALL}).",
     )(f)
+
+
+# -- labelled data (eval, calibrate) ----------------------------------------------------------
+def data_options(f: Callable) -> Callable:
+    f = click.option(
+        "--label-map", type=click.Path(dir_okay=False), default=None, metavar="M.yaml",
+        help="YAML mapping of gold labels to the policy's labels (e.g. PER: PERSON; a label mapped to '' is ignored).",
+    )(f)
+    f = click.option(
+        "--format", "fmt", type=click.Choice(list(DATA_FORMATS)), default=None,
+        help="Data format (default: from the file extension).",
+    )(f)
+    return f
+
+
+def load_label_map(path: str | None) -> dict[str, str] | None:
+    if path is None:
+        return None
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read label map ({exc.strerror})") from None
+    except yaml.YAMLError:
+        raise DataError(f"{path}: label map is not valid YAML") from None
+    if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
+        raise DataError(f"{path}: label map must be a mapping of gold label -> policy label")
+    return data
+
+
+def load_labelled(path: str, fmt: str | None, limit: int | None = None) -> list["Example"]:
+    """Examples of one labelled file (DataError if it has none)."""
+    from ..data import load_examples
+
+    examples = load_examples(path, DATA_FORMATS[fmt] if fmt else None)[:limit]
+    if not examples:
+        raise DataError(f"{path}: no examples")
+    return examples
 
 
 def quiet_option(f: Callable) -> Callable:

@@ -5,8 +5,8 @@ import platform
 
 import click
 
-from .. import __version__
 from ..errors import JPTRedactError
+from ..version import __version__
 from . import common
 
 
@@ -48,12 +48,10 @@ def _model_id(checkpoint: str | None) -> str:
     return f"{cfg.model_id} (checkpoint {path})"
 
 
-def _backend(name: str, checkpoint: str | None) -> str:
-    from ..model.checkpoint import load_checkpoint_config
-    from ..runtime.select import BackendSpec, select_backend
+def _backend(settings) -> str:
+    from ..engine.loader import describe_selection
 
-    path, cfg = load_checkpoint_config(checkpoint)
-    sel = select_backend(name, BackendSpec(backbone=None, layer=cfg.layer, checkpoint_dir=path))
+    sel = describe_selection(settings)
     tried = "; ".join(f"{n}: {why}" for n, why in sel.tried)
     return f"{sel.name} ({sel.reason})" + (f" [skipped: {tried}]" if tried else "")
 
@@ -71,7 +69,7 @@ def _cache_dir() -> str:
 
 
 def _key() -> str:
-    from ..exporters.keys import KeyProvider
+    from ..keys import KeyProvider
 
     keys = KeyProvider.from_env()
     return f"set (from {keys.source})" if keys.has_key else "not set (hash/encrypt/pseudonymize and audit MACs need JPT_REDACT_KEY)"
@@ -79,15 +77,15 @@ def _key() -> str:
 
 @click.command("info")
 @common.policy_option
-@click.option("--backend", type=click.Choice(["auto", "torch", "onnx"]), default=None, help="Backend to check (default: the policy's).")
-def info_command(policy_ref: str, backend: str | None) -> None:
+@common.backend_options
+def info_command(policy_ref: str, **model) -> None:
     """Show versions, the model, which backend `auto` picks and why, and the cache directory.
 
     Nothing is downloaded and the backbone is not loaded.
     """
     from ..policy import BUILTIN_POLICIES
 
-    policy = common.load_cli_policy(policy_ref, backend)
+    policy = common.load_cli_policy(policy_ref, **model)
     checkpoint = policy.model.checkpoint
     rows = [
         ("jpt-redact", __version__),
@@ -96,7 +94,7 @@ def info_command(policy_ref: str, backend: str | None) -> None:
         ("built-in policies", ", ".join(BUILTIN_POLICIES)),
         ("model", _safe(lambda: _model_id(checkpoint))),
         ("backbone", _safe(_backbone) if policy.model.backbone is None else policy.model.backbone),
-        ("backend", _safe(lambda: _backend(policy.model.backend, checkpoint))),
+        ("backend", _safe(lambda: _backend(policy.model))),
         ("cache dir", _safe(_cache_dir)),
         ("key", _safe(_key)),
     ]

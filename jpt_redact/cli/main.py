@@ -1,9 +1,11 @@
 """The `jpt-redact` command: a click group whose default command is `redact`.
 
 `jpt-redact FILE... --policy hipaa` and `jpt-redact redact FILE... --policy hipaa` are the
-same. This module is the only place errors become text: every JPTRedactError is one line
-`Error: <message>` on stderr and exits with the error's exit_code; anything unexpected is
-one line naming only the exception type (exit 70), unless JPT_REDACT_DEBUG=1.
+same. This module is where errors become text: every JPTRedactError is one line
+`Error: <message>` on stderr (common.error_line, which `redact` also uses for a file that fails
+among several) and exits with the error's exit_code; anything unexpected is one line naming
+only the exception type (exit 70), unless JPT_REDACT_DEBUG=1. The command modules register
+here and import nothing from this module.
 """
 from __future__ import annotations
 
@@ -15,8 +17,9 @@ import sys
 
 import click
 
-from .. import __version__
 from ..errors import JPTRedactError
+from ..version import __version__
+from .common import error_line
 
 INTERNAL_ERROR_EXIT = 70
 IO_ERROR_EXIT = 74
@@ -27,11 +30,6 @@ _GROUP_FLAGS = {"--help", "-h", "--version"}
 
 def debug_enabled() -> bool:
     return os.environ.get("JPT_REDACT_DEBUG", "").strip() not in ("", "0", "false", "no")
-
-
-def error_line(message: str) -> None:
-    """Print one `Error: ...` line on stderr (newlines in a message are folded)."""
-    click.echo("Error: " + " ".join(str(message).split()), err=True)
 
 
 class DefaultGroup(click.Group):

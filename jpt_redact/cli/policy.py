@@ -19,26 +19,16 @@ def policy_group() -> None:
 def validate_command(files: tuple[str, ...]) -> None:
     """Check policy files (or built-in names); errors name file, line and field."""
     from ..policy import load_policy
-    from ..recognizer import build_recognizers
+    from ..redactor import validate_policy
 
     for ref in files:
-        policy = load_policy(ref)
-        build_recognizers(policy)  # unknown recognizers, bad validators: fail here, not mid-run
-        _check_actions(policy)
+        policy = load_policy(ref)  # names of plugins (operators, recognizers, backend) are checked here
+        validate_policy(policy)  # ... and what a Redactor builds from them (parameters, validators) here
         n_model = len(policy.model_types())
         click.echo(
             f"OK: {ref}: policy {policy.name!r} v{policy.version}, {len(policy.entities)} types "
             f"({n_model} read by the model)"
         )
-
-
-def _check_actions(policy) -> None:
-    """Build every action's operator once, so bad parameters fail at validation."""
-    from ..exporters.apply import get_operator
-
-    specs = [policy.defaults.action] + [policy.action_for(label) for label in policy.entities]
-    for spec in specs:
-        get_operator(spec.type, spec.params)
 
 
 @policy_group.command("show")

@@ -16,7 +16,7 @@ import click
 from .. import io
 from ..errors import DetectionError, InputError, JPTRedactError
 from . import common
-from .main import error_line
+from .common import error_line
 
 LONG_INPUT_CHARS = 200_000  # one document this long gets a spinner
 
@@ -46,8 +46,8 @@ def _render(result: Any, fmt: str, doc_id: str | None) -> str:
 @common.model_options
 @common.batch_option
 @common.quiet_option
-def redact_command(inputs, policy_ref, output, out_dir, fmt, audit_path, on_error, encoding, max_size, backend,
-                   no_model, batch_size, quiet) -> None:
+def redact_command(inputs, policy_ref, output, out_dir, fmt, audit_path, on_error, encoding, max_size,
+                   no_model, batch_size, quiet, **model) -> None:
     """Redact PII in files, directories (recursively) or stdin (`-`).
 
     \b
@@ -66,7 +66,7 @@ def redact_command(inputs, policy_ref, output, out_dir, fmt, audit_path, on_erro
         raise click.UsageError("use either -o/--output (one input) or --out-dir (several inputs)")
     if out_dir and fmt == "jsonl":
         raise click.UsageError("--format jsonl writes one stream: use -o FILE or stdout, not --out-dir")
-    policy = common.load_cli_policy(policy_ref, backend)
+    policy = common.load_cli_policy(policy_ref, **model)
 
     if stdin:
         text = io.read_stream(common.stdin_binary(), encoding=encoding, max_bytes=max_bytes)
@@ -107,7 +107,7 @@ def redact_command(inputs, policy_ref, output, out_dir, fmt, audit_path, on_erro
 
 
 def _redact_many(redactor, files, targets, output, fmt, encoding, max_bytes, batch_size, quiet, dest=None) -> None:
-    step = batch_size or 16
+    step = batch_size or common.DEFAULT_DOCS_PER_CALL
     first_error: JPTRedactError | None = None
     written = 0
     sink_cm = io.atomic_writer(output) if (fmt == "jsonl" and output) else nullcontext(None)
@@ -131,7 +131,7 @@ def _redact_many(redactor, files, targets, output, fmt, encoding, max_bytes, bat
             for f, result in zip(ready, results):
                 bar.advance()
                 if isinstance(result, DetectionError):
-                    error_line(f"{f.path}: detection failed ({getattr(result, 'reason', 'error')}); not written")
+                    error_line(f"{f.path}: detection failed ({result.reason or 'error'}); not written")
                     first_error = first_error or result
                     continue
                 if fmt == "jsonl":

@@ -45,7 +45,7 @@ def synth_command(policy_ref: str, count: int, seed: int, split: str, output: st
 @click.option("--backbone", default=None, metavar="PATH", help="Backbone the checkpoint was trained on (default: the shipped one).")
 @click.option("-o", "--out-dir", default=None, type=click.Path(file_okay=False),
               help="Also copy model.onnx + meta.json here (the export is always cached for the onnx backends).")
-@click.option("--int8", is_flag=True, help="Also write a dynamically quantised int8 model (used with JPT_REDACT_ONNX_PRECISION=int8; see docs/backends.md).")
+@click.option("--int8", is_flag=True, help="Also write a dynamically quantised int8 model (used with the policy's model.onnx_precision: int8 or --onnx-precision int8; see docs/backends.md).")
 @click.option("--opset", type=click.IntRange(17, 18), default=17, show_default=True, help="ONNX opset.")
 def export_onnx_command(checkpoint: str | None, backbone: str | None, out_dir: str | None, int8: bool, opset: int) -> None:
     """Export the backbone (cut at the checkpoint's layer, LoRA merged) to ONNX, with past

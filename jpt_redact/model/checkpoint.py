@@ -17,6 +17,8 @@ from ..errors import CheckpointMismatchError, ModelError
 
 FORMAT_VERSION = 1
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parent.parent / "weights" / "default"
+# The definition embedded for the "no entity" class O; checkpoints record the one they used.
+O_DEFINITION = "A token that is not part of any named entity"
 
 
 @dataclass
@@ -30,7 +32,7 @@ class CheckpointConfig:
     d_hidden: int = 1024
     d_proj: int = 256
     prompt_version: int = 1
-    o_definition: str = "A token that is not part of any named entity"
+    o_definition: str = O_DEFINITION
     lora: dict[str, Any] | None = None
     format_version: int = FORMAT_VERSION
     training: dict[str, Any] = field(default_factory=dict)

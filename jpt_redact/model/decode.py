@@ -13,7 +13,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..findings import Span
+from ..findings import MODEL_RECOGNIZER, Span
 
 _EDGE_PUNCT = " \t\r\n\u00a0\"'`«»“”‘’()[]{}<>,;:!?.…"
 _MAX_GAP_TOKENS = 2
@@ -103,7 +103,7 @@ def decode_spans(
     thresholds: Sequence[float],
     *,
     nested: bool = False,
-    recognizer: str = "jpt",
+    recognizer: str = MODEL_RECOGNIZER,
     grow: float | Sequence[float] = 1.0,
 ) -> list[Span]:
     """probs: [T, N] per-type probabilities for T text tokens.

@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-O_DEFINITION = "A token that is not part of any named entity"
+from .checkpoint import O_DEFINITION  # noqa: F401  (training imports it from here)
 
 
 def projection_mlp(d_in: int, d_hidden: int, d_out: int, dropout: float = 0.0) -> nn.Sequential:

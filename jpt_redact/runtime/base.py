@@ -4,6 +4,16 @@ A backend takes the policy prefix (token ids, computed once per policy and cache
 key/value states where the backend supports it) and a batch of suffixes (text, bridge,
 text) and returns the hidden states of the suffix tokens. Prompt building, heads and span
 decoding are the same whatever the backend.
+
+A backend plugin is a class registered under the entry-point group `jpt_redact.backends`:
+
+    create(spec: BackendSpec) -> Backend           (classmethod; required)
+    availability(spec) -> (ok, why)                (optional: asked for by name)
+    auto_availability(spec) -> (ok, why)           (optional, stricter: considered by `auto`)
+
+`spec` (runtime/select.py) carries the backbone path, the checkpoint's layer and directory
+(LoRA: model/lora.py merges it), the device, `use_prefix_cache` and `options`, the backend's
+own settings (a policy's model.onnx_precision, model.onnx_dir and model.backend_options).
 """
 from __future__ import annotations
 
@@ -13,7 +23,12 @@ from typing import Any, Protocol, Sequence, runtime_checkable
 @runtime_checkable
 class Backend(Protocol):
     name: str
-    hidden_size: int
+    hidden_size: int  # must equal the checkpoint's d_llm
+
+    @property
+    def tokenizer(self) -> Any:
+        """The backbone's tokenizer (a transformers tokenizer, or anything with the same call:
+        `tok(text, add_special_tokens=False, return_offsets_mapping=True)` -> input_ids, offset_mapping)."""
 
     def prepare_prefix(self, prefix_ids: Sequence[int]) -> Any:
         """Compute what can be reused for every text under one policy (e.g. KV states)."""

@@ -11,12 +11,15 @@ A provider that is asked for and missing raises BackendUnavailableError; the ses
 providers are checked after it is created because onnxruntime itself would quietly run on
 CPU when a GPU provider fails to load.
 
-Options (BackendSpec.options, or the environment for the CLI):
-    precision  "fp32" | "int8" | "auto" (JPT_REDACT_ONNX_PRECISION): auto is fp32, because the
-               int8 export lost 4.4 F1 points on the default model and was barely faster on an
-               AVX2 CPU without VNNI (docs/backends.md); GPUs have no kernels for its MatMuls
-    onnx_dir   a directory written by `jpt-redact export-onnx` (JPT_REDACT_ONNX_DIR), used
-               instead of the cache after checking it was exported from this model
+Options (BackendSpec.options; from a policy: model.onnx_precision, model.onnx_dir and
+model.backend_options; the CLI's --onnx-precision / --onnx-dir and their environment variables
+JPT_REDACT_ONNX_PRECISION / JPT_REDACT_ONNX_DIR override the policy). Nothing here reads the
+environment:
+    precision  "fp32" | "int8" | "auto": auto is fp32, because the int8 export lost 4.4 F1
+               points on the default model and was barely faster on an AVX2 CPU without VNNI
+               (docs/backends.md); GPUs have no kernels for its MatMuls
+    onnx_dir   a directory written by `jpt-redact export-onnx -o`, used instead of the cache
+               after checking it was exported from this model
     threads    intra-op threads (default 0: onnxruntime uses the physical cores)
     attention_mb  split a batch so that one layer's attention scores stay under this (default 64)
     spin       let idle intra-op threads spin (default False: with spinning, a machine whose
@@ -32,9 +35,14 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..errors import BackendUnavailableError, ModelError
+from ..model.backbone import load_tokenizer, resolve_backbone_path
+from ..model.lora import lora_digest
+from ..model.paths import cache_dir, weights_fingerprint
+from ..policy import ONNX_PRECISIONS
+from . import onnx_export
 
 PROVIDERS = {"tensorrt": "TensorrtExecutionProvider", "cuda": "CUDAExecutionProvider", "cpu": "CPUExecutionProvider"}
-PRECISIONS = ("auto", "fp32", "int8")
+PRECISIONS = ONNX_PRECISIONS
 
 
 def available_providers() -> list[str]:
@@ -83,7 +91,7 @@ def provider_status(kind: str) -> tuple[bool, str]:
 
 
 def resolve_precision(spec: Any) -> str:
-    value = str(spec.options.get("precision") or os.environ.get("JPT_REDACT_ONNX_PRECISION") or "auto").lower()
+    value = str(spec.options.get("precision") or "auto").lower()
     if value not in PRECISIONS:
         raise ModelError(f"unknown ONNX precision {value!r} (use one of {', '.join(PRECISIONS)})")
     return "fp32" if value == "auto" else value
@@ -122,8 +130,8 @@ class OnnxBackend:
         self.attention_bytes = attention_mb * 2**20
         self._heads = int(meta.get("num_attention_heads") or self.hidden_size // int(meta["head_dim"]))
         n_layers = int(meta["num_layers"])
-        self._past_names = [f"past_{kv}_{i}" for i in range(n_layers) for kv in ("key", "value")]
-        self._present_names = [f"present_{kv}_{i}" for i in range(n_layers) for kv in ("key", "value")]
+        self._past_names = onnx_export.kv_names(n_layers, "past")
+        self._present_names = onnx_export.kv_names(n_layers, "present")
         self._empty_past = np.zeros((1, int(meta["num_kv_heads"]), 0, int(meta["head_dim"])), dtype=np.float32)
 
     # -- selection ------------------------------------------------------------------------
@@ -151,12 +159,10 @@ class OnnxBackend:
         kind = cls.pick_kind()[0]
         if not ok or kind != "cpu":
             return ok, why
-        from .onnx_export import cached_export_dir, is_complete
-
         precision = resolve_precision(spec)
         try:
-            found = _explicit_dir(spec) is not None or is_complete(
-                cached_export_dir(spec.backbone, spec.layer, spec.checkpoint_dir, int8=precision == "int8")
+            found = _explicit_dir(spec) is not None or onnx_export.is_complete(
+                onnx_export.cached_export_dir(spec.backbone, spec.layer, spec.checkpoint_dir, int8=precision == "int8")
             )
         except ModelError as exc:
             return False, str(exc)
@@ -166,17 +172,14 @@ class OnnxBackend:
 
     @classmethod
     def create(cls, spec: Any) -> "OnnxBackend":
-        from ..model.backbone import load_tokenizer
-        from .onnx_export import ensure_export, read_meta
-
         kind, reasons = cls.pick_kind()
         if kind is None:
             raise BackendUnavailableError(f"backend {cls.name!r} is not available: {'; '.join(dict.fromkeys(reasons))}")
         precision = resolve_precision(spec)
         model_dir = _explicit_dir(spec)
         if model_dir is None:
-            model_dir = ensure_export(spec.backbone, spec.layer, spec.checkpoint_dir, int8=precision == "int8")
-        meta = read_meta(model_dir)
+            model_dir = onnx_export.ensure_export(spec.backbone, spec.layer, spec.checkpoint_dir, int8=precision == "int8")
+        meta = onnx_export.read_meta(model_dir)
         session = _session(model_dir, kind, spec.options.get("threads"), bool(spec.options.get("spin", False)))
         return cls(session, meta, load_tokenizer(spec.backbone), kind=kind, precision=meta.get("precision", precision),
                    model_dir=model_dir, use_prefix_cache=spec.use_prefix_cache,
@@ -270,17 +273,13 @@ class OnnxTensorRTBackend(OnnxBackend):
 
 def _explicit_dir(spec: Any) -> Path | None:
     """A user's export-onnx directory, checked against the model it is supposed to be."""
-    ref = spec.options.get("onnx_dir") or os.environ.get("JPT_REDACT_ONNX_DIR")
+    ref = spec.options.get("onnx_dir")
     if not ref:
         return None
-    from ..model.backbone import resolve_backbone_path
-    from ..model.paths import weights_fingerprint
-    from .onnx_export import is_complete, lora_digest, read_meta
-
     path = Path(ref).expanduser()
-    if not is_complete(path):
+    if not onnx_export.is_complete(path):
         raise ModelError(f"no ONNX export (model.onnx + meta.json) in {path}")
-    meta = read_meta(path)
+    meta = onnx_export.read_meta(path)
     want = (weights_fingerprint(resolve_backbone_path(spec.backbone)), spec.layer, lora_digest(spec.checkpoint_dir))
     have = (meta.get("backbone_sha256"), meta.get("layer"), meta.get("lora_sha256"))
     if want != have:
@@ -290,8 +289,6 @@ def _explicit_dir(spec: Any) -> Path | None:
 
 def _session(model_dir: Path, kind: str, threads: int | None, spin: bool = False) -> Any:
     import onnxruntime as ort
-
-    from ..model.paths import cache_dir
 
     opts = ort.SessionOptions()
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL

@@ -29,11 +29,17 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ModelError
+from ..model.backbone import load_backbone, resolve_backbone_path
+from ..model.checkpoint import check_backbone, load_checkpoint_config
+from ..model.lora import lora_digest, merge_lora
+from ..model.paths import cache_dir, weights_fingerprint
 
 EXPORT_FORMAT = 2
 DEFAULT_OPSET = 17
 MODEL_FILE = "model.onnx"
 META_FILE = "meta.json"
+INPUT_NAMES = ["input_ids", "attention_mask", "position_ids"]
+OUTPUT_NAMES = ["last_hidden_state"]
 
 # Dynamic int8 recipe, chosen by measurement (docs/backends.md): MatMul weights QInt8 per
 # tensor, activations quantized per call. The MLP output projections (`down_proj`) stay fp32:
@@ -45,35 +51,24 @@ INT8_REDUCE_RANGE = False
 INT8_FP32_MODULES = ("/mlp/down_proj/",)
 
 
-def lora_digest(checkpoint_dir: Path | None) -> str:
-    """SHA-256 over the checkpoint's LoRA adapter files ("none" without adapters)."""
-    lora = checkpoint_dir / "lora" if checkpoint_dir is not None else None
-    if lora is None or not lora.is_dir():
-        return "none"
-    h = hashlib.sha256()
-    for f in sorted(p for p in lora.rglob("*") if p.is_file()):
-        h.update(str(f.relative_to(lora)).encode())
-        h.update(hashlib.sha256(f.read_bytes()).digest())
-    return h.hexdigest()
-
-
 def export_key(backbone_sha256: str, layer: int | None, lora_sha256: str, *, int8: bool, opset: int) -> str:
     blob = json.dumps([EXPORT_FORMAT, backbone_sha256, layer, lora_sha256, INT8_RECIPE if int8 else None, int(opset)])
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
 
-def _identity(backbone: str | None, layer: int | None, checkpoint_dir: Path | None) -> tuple[str, str]:
-    from ..model.backbone import resolve_backbone_path
-    from ..model.paths import weights_fingerprint
+def kv_names(n_layers: int, kind: str) -> list[str]:
+    """The graph's cache inputs (kind "past") or outputs ("present"): <kind>_key_<i>, <kind>_value_<i>
+    per layer, in feeding order. The backend feeds by these names; this is their one home."""
+    return [f"{kind}_{kv}_{i}" for i in range(n_layers) for kv in ("key", "value")]
 
+
+def _identity(backbone: str | None, layer: int | None, checkpoint_dir: Path | None) -> tuple[str, str]:
     return weights_fingerprint(resolve_backbone_path(backbone)), lora_digest(checkpoint_dir)
 
 
 def cached_export_dir(backbone: str | None, layer: int | None, checkpoint_dir: Path | None, *, int8: bool,
                       opset: int = DEFAULT_OPSET) -> Path:
     """Where the export for this model lives in the cache (it may not exist yet)."""
-    from ..model.paths import cache_dir
-
     bb_sha, lora_sha = _identity(backbone, layer, checkpoint_dir)
     return cache_dir() / "onnx" / export_key(bb_sha, layer, lora_sha, int8=int8, opset=opset)
 
@@ -107,10 +102,6 @@ def export_onnx(checkpoint: str | os.PathLike | None, out_dir: str | os.PathLike
                 int8: bool = False, opset: int = DEFAULT_OPSET, backbone: str | None = None) -> Path:
     """Export a checkpoint's backbone (cut at its layer, LoRA merged) and return the directory
     holding model.onnx + meta.json: `out_dir` when given, else the cache entry."""
-    from ..model.checkpoint import check_backbone, load_checkpoint_config
-    from ..model.backbone import resolve_backbone_path
-    from ..model.paths import weights_fingerprint
-
     ckpt_dir, cfg = load_checkpoint_config(None if checkpoint is None else str(checkpoint))
     bb_path = resolve_backbone_path(backbone)
     check_backbone(cfg, weights_fingerprint(bb_path), str(bb_path))
@@ -142,9 +133,7 @@ def _publish(target: Path, build) -> None:
 
 
 def _io_names(n_layers: int) -> tuple[list[str], list[str], list[str], list[str]]:
-    past = [f"past_{kv}_{i}" for i in range(n_layers) for kv in ("key", "value")]
-    present = [f"present_{kv}_{i}" for i in range(n_layers) for kv in ("key", "value")]
-    return ["input_ids", "attention_mask", "position_ids"], past, ["last_hidden_state"], present
+    return INPUT_NAMES, kv_names(n_layers, "past"), OUTPUT_NAMES, kv_names(n_layers, "present")
 
 
 def _kv_shape(config: Any) -> tuple[int, int, int]:
@@ -178,15 +167,8 @@ def _prefill_module(model: Any) -> Any:
 def _export_fp32(backbone: str | None, layer: int | None, checkpoint_dir: Path | None, opset: int, tmp: Path) -> None:
     import torch
 
-    from ..model.backbone import load_backbone
-
     bb = load_backbone(backbone, layer=layer, device="cpu", dtype="float32")
-    model = bb.model
-    lora_dir = checkpoint_dir / "lora" if checkpoint_dir is not None else None
-    if lora_dir is not None and lora_dir.is_dir():
-        from peft import PeftModel
-
-        model = PeftModel.from_pretrained(model, str(lora_dir)).merge_and_unload().eval()
+    model = merge_lora(bb.model, checkpoint_dir)
     # Eager attention exports as MatMul + Add(mask) + Softmax; the SDPA export adds Where/IsNaN
     # guards that cost ~5% on CPU. Same math: the parity test holds it to the torch backend.
     if hasattr(model, "set_attn_implementation"):

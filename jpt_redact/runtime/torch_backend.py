@@ -4,6 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Sequence
 
+from ..model.backbone import load_backbone
+from ..model.lora import merge_lora
+
 
 @dataclass
 class TorchPrefix:
@@ -32,16 +35,9 @@ class TorchBackend:
     def create(cls, spec) -> "TorchBackend":
         import torch
 
-        from ..model.backbone import load_backbone
-
         device = spec.device or ("cuda" if torch.cuda.is_available() else "cpu")
         backbone = load_backbone(spec.backbone, layer=spec.layer, device=device)
-        lora_dir = spec.checkpoint_dir / "lora" if spec.checkpoint_dir else None
-        if lora_dir is not None and lora_dir.is_dir():
-            from peft import PeftModel
-
-            # merged once at load: inference then costs exactly the plain backbone
-            backbone.model = PeftModel.from_pretrained(backbone.model, str(lora_dir)).merge_and_unload().eval()
+        backbone.model = merge_lora(backbone.model, spec.checkpoint_dir)
         return cls(backbone, use_prefix_cache=spec.use_prefix_cache)
 
     @property

@@ -15,6 +15,28 @@ class SourceSpec(BaseModel):
     max_examples: int = Field(description="Examples taken from this source (randomly, with the run seed).")
     feature_minutes: float | None = Field(
         None, description="Stop this source's feature extraction after this long; train on what was written.")
+    exclude_domains: list[str] = Field(
+        default_factory=list, description="Examples whose meta 'domain' is listed are never used (zero-shot hold-out).")
+
+
+class LoraSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    top_layers: int = Field(4, description="LoRA on the top K kept layers; the layers below run once and are cached.")
+    rank: int = Field(16, description="LoRA rank r.")
+    alpha: float = Field(32, description="LoRA alpha (scale alpha/r).")
+    dropout: float = Field(0.05, description="LoRA dropout.")
+    modules: list[str] = Field(["q_proj", "k_proj", "v_proj", "o_proj"],
+                               description="Linear modules of each top layer that get adapters (attention; MLP optional).")
+    lr: float = Field(2e-4, description="Learning rate of the adapters.")
+    heads_lr: float = Field(5e-4, description="Learning rate of the heads.")
+    examples_per_step: int = Field(8, description="Examples of one group per optimizer step (they share its prefix).")
+    epochs: int = Field(1, description="Passes over the cached training groups.")
+    max_steps: int | None = Field(None, description="Stop (and anneal the schedule) after this many steps.")
+    warm_start_heads: str | None = Field(
+        None, description="Checkpoint whose heads initialise training (same backbone and layer), e.g. 'default'.")
+    save_every: int = Field(25, description="Steps between resumable state saves.")
+    log_every: int = Field(10, description="Steps between log lines.")
+    cache_minutes: float | None = Field(None, description="Time budget of the lower-layer cache per source (train part).")
 
 
 class TrainConfig(BaseModel):
@@ -43,6 +65,10 @@ class TrainConfig(BaseModel):
     focal_gamma: float = 2.5
     focal_pos_weight: float = 5.0
     dropout: float = 0.1
+    lora: LoraSpec | None = Field(None, description="Train LoRA on the top layers (plus heads) instead of heads only.")
+    holdout_corpora: list[str] = Field(
+        default_factory=list,
+        description="Corpora never trained on and never used as negative types: the zero-shot measurement set.")
 
 
 def load_train_config(path: str | Path) -> TrainConfig:

@@ -141,6 +141,10 @@ def train_from_config(path: str | Path, *, resume: bool = True) -> Path:
     cfg = load_train_config(path)
     work = Path(cfg.work_dir)
     _setup_logging(work)
+    if cfg.lora is not None:
+        from .lora_run import train_lora_from_config
+
+        return train_lora_from_config(cfg, work)
     t_start = time.time()
     pool, mappings = build_pool(cfg)
     extra = policy_definitions(cfg.policies_as_definitions)

@@ -38,7 +38,7 @@ from .operators import CUSTOM_OPERATORS, OPERATOR_PREFIX, JPTReplaceOperator
 if TYPE_CHECKING:  # pragma: no cover
     from pathlib import Path
 
-    from ...exporters.keys import KeyProvider
+    from ...keys import KeyProvider
     from ...policy import ActionSpec, Policy
 
 DEFAULT_KEY = "DEFAULT"
@@ -47,7 +47,7 @@ MASK_EVERYTHING = 2**31 - 1  # Presidio masks min(len(value), chars_to_mask) cha
 
 def operator_config(action: "ActionSpec", entity: str) -> OperatorConfig:
     """The Presidio OperatorConfig for one policy action on values reported as `entity`."""
-    from ...exporters.apply import get_operator
+    from ...exporters.operators.apply import get_operator
 
     params = dict(action.params)
     native = get_operator(action.type, params)  # validates the parameters (OperatorError)
@@ -68,7 +68,7 @@ def operator_config(action: "ActionSpec", entity: str) -> OperatorConfig:
 
 def default_operator_config(action: "ActionSpec") -> OperatorConfig:
     """The OperatorConfig for entity types outside the policy (Presidio's DEFAULT key)."""
-    from ...exporters.apply import get_operator
+    from ...exporters.operators.apply import get_operator
 
     if action.type == "replace":
         native = get_operator("replace", dict(action.params))
@@ -134,7 +134,7 @@ class JPTAnonymizerEngine(AnonymizerEngine):
         if self._keys is None:
             with self._keys_lock:
                 if self._keys is None:
-                    from ...exporters.keys import KeyProvider
+                    from ...keys import KeyProvider
 
                     env = self.policy.audit.hash_key_env if self.policy is not None else "JPT_REDACT_KEY"
                     self._keys = KeyProvider.from_env(env)
@@ -151,7 +151,7 @@ class JPTAnonymizerEngine(AnonymizerEngine):
             c.operator_name.startswith(OPERATOR_PREFIX) for c in operators_metadata.values()
         ):
             return super()._operate(text, pii_entities, operators_metadata, operator_type, **operator_kwargs)
-        from ...exporters.apply import new_context
+        from ...exporters.operators.apply import new_context
 
         ctx = new_context(keys=self.keys, run_state=self._run_state)
         with_ctx = {

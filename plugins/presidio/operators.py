@@ -1,6 +1,6 @@
 """jpt-redact operators as Presidio custom anonymizers.
 
-Each class delegates to the native operator from the registry (`jpt_redact.exporters`), so a
+Each class delegates to the native operator from the registry (`jpt_redact.registry.operators`), so a
 value anonymized through Presidio gets the same keyed hash, pseudonym, AES-SIV token, mask or
 numbered placeholder as through `Redactor.redact`, for the same label and key.
 
@@ -23,8 +23,8 @@ from typing import Any, ClassVar, Dict
 from presidio_anonymizer.entities import InvalidParamError
 from presidio_anonymizer.operators import Operator, OperatorType
 
-from ...exporters.apply import get_operator, new_context
-from ...exporters.base import OperatorContext
+from ...exporters.operators.apply import get_operator, new_context
+from ...exporters.operators.base import OperatorContext
 
 RESERVED_PARAMS = frozenset({"entity_type", "context", "keys"})
 OPERATOR_PREFIX = "jpt_"

@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerResult
 
-from ... import __version__
 from ...errors import DetectionError
+from ...version import __version__
 from .entities import presidio_entity_mapping
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -205,7 +205,7 @@ class JPTRecognizer(EntityRecognizer):
 
     def _explain(self, span: "Span") -> AnalysisExplanation:
         # Definitions are policy text, not PII, so quoting them is safe; the value never is.
-        if span.recognizer == "jpt":
+        if span.from_model:
             definition = " ".join(self.policy.entities[span.label].definition.split())
             text = f"JPT match for definition of {span.label}: {definition[:DEFINITION_PREVIEW_CHARS]}"
             pattern_name = None

@@ -46,7 +46,7 @@ def _rank(fid: str) -> int:
 
 def load_all() -> dict[str, Family]:
     """Import every family module (each registers its families on import) and return FAMILIES."""
-    from . import fam_business, fam_chat, fam_clinical, fam_more, fam_nopii, fam_tech  # noqa: F401
+    from . import fam_business, fam_chat, fam_clinical, fam_coverage, fam_more, fam_nopii, fam_tech  # noqa: F401
 
     return FAMILIES
 

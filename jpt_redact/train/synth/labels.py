@@ -47,16 +47,19 @@ def descendants(label: str) -> set[str]:
 
 _NUM = re.compile(r"\d+")
 _TIME_ONLY = re.compile(r"\d{1,2}(?::\d{2}){0,2}(?:\.\d+)?\s*(?:[ap]\.?m\.?|h|hrs)?|\d{4}h|noon|midnight", re.I)
+# A bare year ("born in 1962") is no calendar date (DATE excludes it) but is a point in time.
+_YEAR_ONLY = re.compile(r"(?:1[89]|20)\d{2}")
 
 
 def refine(label: str, value: str) -> str:
     """The finest label for a value: ages over 89, VIN vs number plate, and dates vs times.
 
     Dates are split by form, not by topic: anything holding a calendar date (absolute or
-    relative, with or without a time) is a DATE; a time of day alone stays DATE_TIME.
+    relative, with or without a time) is a DATE; a time of day or a bare year alone stays DATE_TIME.
     """
     if label == "DATE_TIME":
-        return label if _TIME_ONLY.fullmatch(value.strip()) else "DATE"
+        v = value.strip()
+        return label if _TIME_ONLY.fullmatch(v) or _YEAR_ONLY.fullmatch(v) else "DATE"
     if label == "AGE":
         m = _NUM.search(value)
         if m and int(m.group()) >= 90:

@@ -1,0 +1,104 @@
+"""Building engines: a checkpoint, its backbone and encoder, and a runtime backend, wired once.
+
+This module sits above model/ (what a checkpoint is) and runtime/ (what runs the backbone),
+which do not import each other's builders: it is the only place that puts them together.
+
+    engine = load_engine(policy.model)       # once per process per model setting, shared
+    engine = build_engine(checkpoint, backend="onnx-cuda", backend_options={...})   # uncached
+"""
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any, Mapping
+
+from ..errors import ModelError
+from ..model.backbone import resolve_backbone_path
+from ..model.checkpoint import CheckpointConfig, check_backbone, load_checkpoint_config, load_heads_state
+from ..model.paths import weights_fingerprint
+from ..policy import ModelSettings
+from ..runtime.select import BackendSpec, Selection, create_backend, select_backend
+from .jpt import JPTEngine
+
+# ModelSettings fields applied when spans are decoded, not when the engine is built.
+_DECODE_FIELDS = {"nested", "span_extension"}
+
+_ENGINES: dict[str, JPTEngine] = {}
+_ENGINES_LOCK = threading.Lock()
+
+
+def backend_spec(checkpoint_dir: Path, cfg: CheckpointConfig, *, backbone: str | None = None,
+                 device: str | None = None, use_prefix_cache: bool = True,
+                 backend_options: Mapping[str, Any] | None = None) -> BackendSpec:
+    return BackendSpec(backbone=backbone, layer=cfg.layer, checkpoint_dir=checkpoint_dir, device=device,
+                       use_prefix_cache=use_prefix_cache, options=dict(backend_options or {}))
+
+
+def build_engine(
+    checkpoint: str | None = None,
+    *,
+    backbone: str | None = None,
+    encoder: str | None = None,
+    backend: str = "auto",
+    device: str | None = None,
+    window_tokens: int = 256,
+    window_overlap: int = 32,
+    batch_size: int = 8,
+    use_prefix_cache: bool = True,
+    backend_options: Mapping[str, Any] | None = None,
+) -> JPTEngine:
+    """Load a checkpoint with its backbone, encoder and a runtime backend (not cached)."""
+    from ..model.encoder import DefinitionEncoder
+    from ..model.heads import JPTHeads  # torch: imported only when an engine is really built
+
+    ckpt_dir, cfg = load_checkpoint_config(checkpoint)
+    bb_path = resolve_backbone_path(backbone)
+    check_backbone(cfg, weights_fingerprint(bb_path), str(bb_path))
+    spec = backend_spec(ckpt_dir, cfg, backbone=str(bb_path), device=device, use_prefix_cache=use_prefix_cache,
+                        backend_options=backend_options)
+    runtime, selection = create_backend(backend, spec)
+    if int(getattr(runtime, "hidden_size", -1)) != cfg.d_llm:
+        raise ModelError(f"backend {selection.name!r} gives hidden size {getattr(runtime, 'hidden_size', '?')}, "
+                         f"the checkpoint's heads read {cfg.d_llm}")
+    enc = DefinitionEncoder(encoder)
+    if enc.encoder_id != cfg.encoder_id and encoder is None:
+        raise ModelError(f"checkpoint expects definition encoder {cfg.encoder_id}, got {enc.encoder_id}")
+    heads = JPTHeads(cfg.d_llm, cfg.d_enc, cfg.d_hidden, cfg.d_proj)
+    try:
+        heads.load_state_dict(load_heads_state(ckpt_dir))
+    except RuntimeError as exc:
+        raise ModelError(f"checkpoint heads do not match its config: {exc}") from None
+    return JPTEngine(
+        backend=runtime, tokenizer=runtime.tokenizer, heads=heads, encoder=enc, o_definition=cfg.o_definition,
+        model_id=cfg.model_id, backend_name=selection.name, selection_reason=selection.reason,
+        window_tokens=window_tokens, window_overlap=window_overlap, batch_size=batch_size,
+    )
+
+
+def settings_key(settings: ModelSettings) -> str:
+    """What identifies a built engine: every ModelSettings field but those used at decoding."""
+    return json.dumps(settings.model_dump(mode="json", exclude=_DECODE_FIELDS), sort_keys=True)
+
+
+def load_engine(settings: ModelSettings | None = None) -> JPTEngine:
+    """Engine for a policy's ModelSettings, loaded once per process and shared."""
+    settings = settings or ModelSettings()
+    key = settings_key(settings)
+    with _ENGINES_LOCK:
+        engine = _ENGINES.get(key)
+        if engine is None:
+            engine = build_engine(
+                settings.checkpoint, backbone=settings.backbone, encoder=settings.encoder, backend=settings.backend,
+                window_tokens=settings.window_tokens, window_overlap=settings.window_overlap,
+                batch_size=settings.batch_size, backend_options=settings.backend_spec_options(),
+            )
+            _ENGINES[key] = engine
+        return engine
+
+
+def describe_selection(settings: ModelSettings) -> Selection:
+    """Which backend `settings` would get, and why, without loading anything (`jpt-redact info`)."""
+    ckpt_dir, cfg = load_checkpoint_config(settings.checkpoint)
+    spec = backend_spec(ckpt_dir, cfg, backbone=settings.backbone, backend_options=settings.backend_spec_options())
+    return select_backend(settings.backend, spec)
