@@ -101,10 +101,12 @@ def _quantile(values: list[float], q: float) -> float:
 def span_agreement(reference: list, other: list) -> dict:
     ref = {(i, *s) for i, doc in enumerate(reference) for s in doc}
     got = {(i, *s) for i, doc in enumerate(other) for s in doc}
+    from jpt_redact.evaluate import f_beta
+
     both = len(ref & got)
     p = both / len(got) if got else 1.0
     r = both / len(ref) if ref else 1.0
-    return {"f1": round(2 * p * r / (p + r), 4) if p + r else 0.0, "precision": round(p, 4), "recall": round(r, 4),
+    return {"f1": round(f_beta(p, r, 1.0), 4), "precision": round(p, 4), "recall": round(r, 4),
             "n_reference": len(ref), "n_other": len(got)}
 
 

@@ -58,7 +58,7 @@ def run_corpus(corpus: str, checkpoint: str | None, limit: int, threshold: float
     t0 = time.time()
     results = redactor.analyze_many([ex.text for ex in gold])
     seconds = time.time() - t0
-    preds = [[(f.start, f.end, f.label) for f in r.findings] for r in results]
+    preds = [[(f.start, f.end, f.label) for f in r.spans] for r in results]
     report = evaluate(gold, preds)
     m = report.micro
     return {"corpus": corpus, "split": split, "documents": len(gold), "types": len(policy.entities),

@@ -22,8 +22,7 @@ from .errors import (
     PolicyError,
 )
 from .findings import AnalysisResult, Finding, RedactionResult, Span
-
-__version__ = "0.1.0"
+from .version import __version__
 
 _LAZY = {
     "Policy": ("jpt_redact.policy", "Policy"),
@@ -49,5 +48,5 @@ __all__ = [
     "AnalysisResult", "AuditError", "AuditVerificationError", "BackendUnavailableError",
     "CheckpointMismatchError", "DataError", "DetectionError", "Finding", "InputError",
     "JPTRedactError", "ModelError", "OperatorError", "PluginError", "Policy", "PolicyError",
-    "RedactionResult", "Redactor", "Span", "load_policy",
+    "RedactionResult", "Redactor", "Span", "__version__", "load_policy",
 ]

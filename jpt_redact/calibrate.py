@@ -24,16 +24,15 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
-from .detector import Candidates, Detector
-from .errors import DataError
+from .detector import Candidates, Detector, ModelFailure
+from .errors import DataError, DetectionError, JPTRedactError
 from .evaluate import acceptance_counts, f_beta, gold_positions
 from .policy import LABEL_PATTERN
+from .redactor import DEFAULT_DOCS_PER_CALL
 
 if TYPE_CHECKING:  # pragma: no cover
     from .data import Example
     from .redactor import Redactor
-
-DEFAULT_DOCS_PER_CALL = 32  # documents per model call, as in Redactor.analyze_many
 
 # 0.30 .. 0.70: in exploratory runs wider grids fitted a few hundred dev documents' quirks (a
 # type switched off at 0.9, another opened at 0.2) and did worse on held-out data than none
@@ -143,17 +142,21 @@ def calibrate(
     if not any(datasets.values()):
         raise DataError("no examples to calibrate on")
     grid = sorted(set(grid))
-    prepared = _prepare(detector, datasets, label_map, batch_size or DEFAULT_DOCS_PER_CALL)
-    start = {lab: _snap_to_grid(policy.threshold_for(lab), grid) for lab in labels}
-    current = search_thresholds(list(prepared.values()), detector, start, grid, beta=beta, rounds=rounds,
-                                min_gain=min_gain)
-    docs = [d for ds in prepared.values() for d in ds]
-    per_dataset = {
-        name: {"before": _measure(ds, detector, start, beta), "after": _measure(ds, detector, current, beta)}
-        for name, ds in prepared.items()
-    }
-    return CalibrationResult(current, _measure(docs, detector, start, beta), _measure(docs, detector, current, beta),
-                             per_dataset)
+    try:
+        prepared = _prepare(detector, datasets, label_map, batch_size or DEFAULT_DOCS_PER_CALL)
+        start = {lab: _snap_to_grid(policy.threshold_for(lab), grid) for lab in labels}
+        current = search_thresholds(list(prepared.values()), detector, start, grid, beta=beta, rounds=rounds,
+                                    min_gain=min_gain)
+        docs = [d for ds in prepared.values() for d in ds]
+        per_dataset = {
+            name: {"before": _measure(ds, detector, start, beta), "after": _measure(ds, detector, current, beta)}
+            for name, ds in prepared.items()
+        }
+        before, after = _measure(docs, detector, start, beta), _measure(docs, detector, current, beta)
+    except ModelFailure as exc:  # JPTRedactError messages are PII-free; others may quote text
+        detail = str(exc.cause) if isinstance(exc.cause, JPTRedactError) else type(exc.cause).__name__
+        raise DetectionError(f"calibration: the model failed ({detail})", reason=f"model: {detail}") from exc.cause
+    return CalibrationResult(current, before, after, per_dataset)
 
 
 def search_thresholds(datasets: Sequence[Sequence[_Doc]], detector: Detector, start: Mapping[str, float],

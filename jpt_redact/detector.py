@@ -13,7 +13,8 @@ production. What it does per text:
 2. the policy's pattern, checksum, list and plugin recognizers run (recognizer.py);
 3. model spans are decoded at the thresholds (policy's, or given), with the policy's
    `nested` and per-type `span_extension`;
-4. the resolver (resolver.py) turns all candidates into the final non-overlapping spans.
+4. the resolver (resolver.py) turns all candidates into the final non-overlapping spans,
+   framed by whole_values.py: context checks before it, whole values and merged fragments after.
 
 Failures: an exception from the engine (scoring or decoding) is raised as `ModelFailure`
 (cause attached), one from a recognizer as itself, and a model that cannot be loaded as
@@ -30,6 +31,7 @@ from .errors import JPTRedactError, ModelError
 from .findings import Span
 from .recognizer import Recognizer, build_recognizers, run_recognizers
 from .resolver import resolve
+from .whole_values import screen, whole
 
 if TYPE_CHECKING:  # pragma: no cover
     from .policy import Policy
@@ -128,7 +130,9 @@ class Detector:
         if not found.text:
             return ()
         candidates = self.model_spans(found, thresholds) + list(found.recognized)
-        return resolve(found.text, candidates, self.policy, self._thresholds(thresholds))
+        # whole_values.py: context checks before the resolver, whole values after it
+        spans = resolve(found.text, screen(found.text, candidates, self.policy), self.policy, self._thresholds(thresholds))
+        return whole(found.text, spans, self.policy)
 
     def detect(self, texts: Sequence[str], thresholds: Mapping[str, float] | None = None) -> list[tuple[Span, ...]]:
         """Final spans per text, in order."""

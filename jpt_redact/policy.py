@@ -92,6 +92,37 @@ def _coerce_action(v: Any) -> Any:
     return v
 
 
+class ValueSpec(_Strict):
+    """How one value of a type reads as a whole (jpt_redact/whole_values.py, jpt_redact/linking.py)."""
+
+    joiners: str = Field(
+        "",
+        description="Characters besides letters and digits that can sit inside one value of this type "
+        "('_-.@+/&' for secrets, \"'-\" for names). A model span is extended to the whole run of letters, "
+        "digits and these characters around it, and fragments of one run are merged into one finding.",
+    )
+    opaque: bool = Field(
+        False,
+        description="A secret (key, token, password): one unit that wins over any finding inside it; "
+        "sentence punctuation at its end is kept.",
+    )
+    not_followed_by: str | None = Field(
+        None,
+        description="Regular expression matched right after a model span of this type (re.match); a model "
+        "span it matches is dropped ('90' before '% stenosis' is no DATE).",
+    )
+    link: Literal["person", "organization", "place"] | None = Field(
+        None,
+        description="Mention linking: values of this type naming one person, organisation or place share one "
+        "placeholder number or pseudonym ('Aisha Rahman', 'Aisha', 'Ms. Rahman').",
+    )
+
+    @field_validator("not_followed_by")
+    @classmethod
+    def _compiles(cls, v: str | None) -> str | None:
+        return v if v is None else _check_regex(v, "not_followed_by")
+
+
 class EntityType(_Strict):
     """One PII type of the policy."""
 
@@ -117,6 +148,8 @@ class EntityType(_Strict):
     deny_list: list[str] = Field(default_factory=list, description="Values always reported for this type (whole-word, case-insensitive).")
     presidio_entity: str | None = Field(None, description="Presidio entity name for this type, e.g. PERSON, US_SSN.")
     priority: int = Field(0, description="Tie-breaker when spans of different types overlap: higher wins.")
+    value: ValueSpec = Field(default_factory=ValueSpec, description="How a value reads as a whole: joiners, "
+                             "secrets, context checks, mention linking (docs/policies.md).")
 
     @field_validator("action", mode="before")
     @classmethod

@@ -4,15 +4,22 @@ The JPT model is one recognizer; the others are patterns, checksums and deny-lis
 recognizer never redacts and never knows the label it proposes: the policy pairs each
 recognizer with a label (`build_recognizers`), and `run_recognizers` stamps the label and
 the recognizer's name on every Span. The resolver then decides what survives.
+
+Inline patterns and deny-lists run through `safe_regex` (time-limited; a timeout fails the
+document closed). What a recognizer returns is checked, never trusted: a span outside the
+text, inverted, with non-integer offsets or a score that is not a number in [0, 1] raises a
+DetectionError naming the recognizer (a span silently dropped would be text left unredacted).
+Empty spans (start == end) hold nothing to redact and are skipped.
 """
 from __future__ import annotations
 
-import re
+import math
+import numbers
 import threading
 from typing import TYPE_CHECKING, Iterable, Protocol, Sequence, runtime_checkable
 
-from . import registry
-from .errors import PluginError
+from . import registry, safe_regex
+from .errors import DetectionError, PluginError
 from .findings import Span
 from .validators import get_validator
 
@@ -40,7 +47,7 @@ class PatternRecognizer:
     def __init__(self, spec: "PatternSpec"):
         self.spec = spec
         self.name = f"pattern:{spec.name}"
-        self._regex = re.compile(spec.regex, re.IGNORECASE if spec.ignore_case else 0)
+        self._regex = safe_regex.compile(spec.regex, safe_regex.IGNORECASE if spec.ignore_case else 0, name=self.name)
         self._validate = get_validator(spec.validator)
 
     def find(self, text: str) -> list[tuple[int, int, float]]:
@@ -64,7 +71,8 @@ class DenyListRecognizer:
     def __init__(self, values: Iterable[str]):
         words = sorted({v.strip() for v in values if v.strip()}, key=len, reverse=True)
         self._regex = (
-            re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)", re.IGNORECASE)
+            safe_regex.compile(r"(?<!\w)(?:" + "|".join(safe_regex.escape(w) for w in words) + r")(?!\w)",
+                               safe_regex.IGNORECASE, name=DENY_LIST_NAME)
             if words
             else None
         )
@@ -110,6 +118,33 @@ def build_recognizers(policy: "Policy") -> list[tuple[str, Recognizer]]:
     return pairs
 
 
+def checked_spans(found: object, n: int, name: str) -> list[tuple[int, int, float]]:
+    """What a recognizer returned, as (start, end, score) triples, or a DetectionError that says
+    what is wrong with it (offsets and types only: never the text)."""
+    def bad(why: str) -> DetectionError:
+        return DetectionError(f"recognizer {name!r} returned {why}; not redacted", reason=f"recognizers: {name}: {why}")
+
+    if isinstance(found, (str, bytes)) or not isinstance(found, Iterable):
+        raise bad(f"{type(found).__name__}, not a list of (start, end, score)")
+    out: list[tuple[int, int, float]] = []
+    for item in found:
+        if isinstance(item, (str, bytes)) or not isinstance(item, Sequence) or len(item) != 3:
+            raise bad(f"an item that is not (start, end, score): {type(item).__name__}")
+        start, end, score = item
+        if not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in (start, end)):
+            raise bad(f"non-integer offsets ({type(start).__name__}, {type(end).__name__})")
+        start, end = int(start), int(end)
+        if isinstance(score, bool) or not isinstance(score, numbers.Real) or not math.isfinite(score) or not 0 <= score <= 1:
+            raise bad("a score that is not a number in [0, 1]")
+        if start > end:
+            raise bad(f"an inverted span {start}..{end}")
+        if start < 0 or end > n:
+            raise bad(f"a span {start}..{end} outside the text (length {n})")
+        if start < end:
+            out.append((start, end, float(score)))
+    return out
+
+
 def run_recognizers(text: str, pairs: Sequence[tuple[str, Recognizer]]) -> list[Span]:
     """Run each recognizer once per distinct instance and label its spans. Order is stable."""
     spans: list[Span] = []
@@ -118,8 +153,7 @@ def run_recognizers(text: str, pairs: Sequence[tuple[str, Recognizer]]) -> list[
     for label, rec in pairs:
         found = cache.get(id(rec))
         if found is None:
-            found = cache[id(rec)] = list(rec.find(text))
+            found = cache[id(rec)] = checked_spans(rec.find(text), n, getattr(rec, "name", type(rec).__name__))
         for start, end, score in found:
-            if 0 <= start < end <= n:
-                spans.append(Span(start, end, label, float(score), rec.name))
+            spans.append(Span(start, end, label, score, rec.name))
     return spans

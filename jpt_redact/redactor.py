@@ -102,7 +102,7 @@ class Redactor:
         if audit_path is None and policy.audit.enabled and policy.audit.path:
             audit_path = policy.audit.path
         self.audit_path = Path(audit_path) if audit_path is not None else None
-        self._audit_writer: Any = None
+        self._audit_writer: AuditWriter | None = None
         self._audit_lock = threading.Lock()
 
     @classmethod

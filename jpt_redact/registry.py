@@ -82,8 +82,10 @@ class Registry(Generic[T]):
             return obj
 
     def unknown_message(self, name: str) -> str:
-        known = ", ".join(self.names()) or "none"
-        return f"unknown {self.kind} {name!r} (installed: {known}; see `jpt-redact plugins`)"
+        known = self.names()
+        if not known:  # even the built-ins are missing: their entry points come with the distribution
+            return f"unknown {self.kind} {name!r} (none installed: is jpt-redact installed? pip install -e .)"
+        return f"unknown {self.kind} {name!r} (installed: {', '.join(known)}; see `jpt-redact plugins`)"
 
     def check_name(self, name: str) -> str:
         """`name` if it is registered; ValueError otherwise (for pydantic validators, which turn

@@ -26,12 +26,23 @@ Rules, applied in this order (docs/policies.md repeats them for policy authors):
    kept at any length, so every character a deny-list matched stays redacted), and a span
    entirely covered is dropped.
 6. The result is sorted by start and no two spans overlap.
+
+A candidate outside the text raises DetectionError (a span dropped there would be a value left
+unredacted without a word). Cost: O(n log n) in the number of candidates: rule 4 sorts and
+sweeps, rule 5 keeps the claimed characters as sorted disjoint intervals and visits, per span,
+only the intervals it overlaps (bisection); characters that no later span can claim (a
+whitespace-only or too-short remainder) are merged into the visited intervals so that later
+spans do not walk them again. Post-resolution steps (merging fragments of one value, linking
+mentions) run after `resolve`, in their own modules.
 """
 from __future__ import annotations
 
-import re
+import bisect
+from functools import lru_cache
 from typing import TYPE_CHECKING, Mapping, Sequence
 
+from . import safe_regex
+from .errors import DetectionError
 from .findings import MODEL_RECOGNIZER, Span  # noqa: F401  (MODEL_RECOGNIZER re-exported)
 from .recognizer import DENY_LIST_NAME
 
@@ -98,20 +109,51 @@ def _union(cluster: list[Span], policy: "Policy") -> Span:
     )
 
 
-def _uncovered(span: Span, taken: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    pieces = [(span.start, span.end)]
-    for ts, te in taken:
-        nxt = []
-        for ps, pe in pieces:
-            if te <= ps or ts >= pe:
-                nxt.append((ps, pe))
-                continue
-            if ps < ts:
-                nxt.append((ps, ts))
-            if te < pe:
-                nxt.append((te, pe))
-        pieces = nxt
-    return pieces
+class _Intervals:
+    """Disjoint half-open intervals, sorted, touching ones coalesced; bisection finds the ones a
+    range overlaps. Slice assignment keeps the lists sorted (a memmove, not a Python loop)."""
+
+    __slots__ = ("starts", "ends")
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+
+    def overlapping(self, start: int, end: int) -> tuple[int, int]:
+        """Index range [i, j) of the intervals that overlap [start, end)."""
+        i = bisect.bisect_right(self.ends, start)  # first interval ending after start
+        j = bisect.bisect_left(self.starts, end)  # intervals from j on start at or after end
+        return i, max(i, j)
+
+    def intersects(self, start: int, end: int) -> bool:
+        i, j = self.overlapping(start, end)
+        return j > i
+
+    def covers(self, pos: int) -> bool:
+        i = bisect.bisect_right(self.starts, pos) - 1
+        return i >= 0 and self.ends[i] > pos
+
+    def gaps(self, start: int, end: int) -> list[tuple[int, int]]:
+        """The parts of [start, end) that no interval covers, in order."""
+        i, j = self.overlapping(start, end)
+        out, cursor = [], start
+        for k in range(i, j):
+            if self.starts[k] > cursor:
+                out.append((cursor, self.starts[k]))
+            cursor = max(cursor, self.ends[k])
+        if cursor < end:
+            out.append((cursor, end))
+        return out
+
+    def add(self, start: int, end: int) -> None:
+        if start >= end:
+            return
+        i = bisect.bisect_left(self.ends, start)  # first interval ending at or after start: touches
+        j = bisect.bisect_right(self.starts, end)  # intervals before j start at or before end: touch
+        if j > i:
+            start, end = min(start, self.starts[i]), max(end, self.ends[j - 1])
+        self.starts[i:j] = [start]
+        self.ends[i:j] = [end]
 
 
 def _strip(text: str, start: int, end: int) -> tuple[int, int]:
@@ -122,13 +164,17 @@ def _strip(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+@lru_cache(maxsize=256)
+def _requires(label: str, pattern: str) -> "safe_regex.SafePattern":
+    return safe_regex.compile(pattern, name=f"{label}.model_requires")
+
+
 def _model_span_plausible(text: str, span: Span, policy: "Policy", thresholds: Mapping[str, float] | None) -> bool:
     threshold = thresholds.get(span.label) if thresholds else None
     if span.score < (policy.threshold_for(span.label) if threshold is None else threshold):
         return False
     required = policy.entities[span.label].model_requires
-    # re caches compiled patterns; policies hold a handful
-    return required is None or re.search(required, text[span.start : span.end]) is not None
+    return required is None or _requires(span.label, required).search(text, span.start, span.end) is not None
 
 
 def resolve(text: str, candidates: Sequence[Span], policy: "Policy",
@@ -143,8 +189,12 @@ def resolve(text: str, candidates: Sequence[Span], policy: "Policy",
         for label, et in policy.entities.items()
         if et.allow_list
     }
+    n = len(text)
     for s in candidates:
-        if s.label not in policy.entities or s.end > len(text):
+        if s.end > n:
+            raise DetectionError(f"a candidate span {s.start}..{s.end} ({s.recognizer}) lies outside the text "
+                                 f"(length {n}); not redacted", reason=f"resolver: span outside the text ({s.recognizer})")
+        if s.label not in policy.entities:
             continue
         if s.from_model and not _model_span_plausible(text, s, policy, thresholds):
             continue
@@ -155,18 +205,31 @@ def resolve(text: str, candidates: Sequence[Span], policy: "Policy",
         return ()
 
     ranked = sorted(_merge_same_label(kept, policy), key=lambda s: _strength(s, policy), reverse=True)
-    taken: list[tuple[int, int]] = []
+    claimed = _Intervals()  # characters given to a stronger span
+    # `claimed` plus gaps no later span can claim: every deny-list span ranks before every
+    # other span, and a remainder left unclaimed (whitespace only, or shorter than the minimum
+    # after stripping) stays so for any later span, whose piece of it is a sub-interval.
+    visited = _Intervals()
     result: list[Span] = []
     for s in ranked:
-        pieces = _uncovered(s, taken)
-        if pieces == [(s.start, s.end)]:
+        if not claimed.intersects(s.start, s.end):  # untouched: kept whole, as proposed
             result.append(s)
-            taken.append((s.start, s.end))
+            claimed.add(s.start, s.end)
+            visited.add(s.start, s.end)
             continue
-        for ps, pe in pieces:
-            ps, pe = _strip(text, ps, pe)
-            if pe - ps >= (1 if is_deny_span(s) else MIN_REMAINDER):
+        minimum = 1 if is_deny_span(s) else MIN_REMAINDER
+        for gs, ge in visited.gaps(s.start, s.end):
+            ps, pe = _strip(text, gs, ge)
+            if pe - ps >= minimum:
                 result.append(Span(ps, pe, s.label, s.score, s.recognizer, s.explanation))
-                taken.append((ps, pe))
+                claimed.add(ps, pe)
+                visited.add(ps, pe)
+            # A gap bounded on both sides (by visited characters or the text's ends) is now
+            # claimed or unclaimable by any later span. One that the span's own end cuts off
+            # goes on outside it, and a later span may take a longer piece of it.
+            cut_left = gs == s.start and gs > 0 and not visited.covers(gs - 1)
+            cut_right = ge == s.end and ge < n and not visited.covers(ge)
+            if not (cut_left or cut_right):
+                visited.add(gs, ge)
     result.sort(key=lambda s: (s.start, s.end))
     return tuple(result)

@@ -13,7 +13,7 @@ from jpt_redact.calibrate import DEFAULT_GRID, calibrate, policy_with_thresholds
 from jpt_redact.engine.jpt import TokenScores
 from jpt_redact.model.prompt import TokenizedText
 from jpt_redact.errors import DataError
-from jpt_redact.policy import load_policy, parse_policy
+from jpt_redact.policy import BUILTIN_POLICIES, load_policy, parse_policy
 from jpt_redact.redactor import Redactor
 from jpt_redact.data import Example
 
@@ -160,7 +160,7 @@ def test_policy_with_thresholds_rejects_unknown_types():
 def test_shipped_policies_accept_threshold_rewrites():
     from pathlib import Path
 
-    for name in ("default", "hipaa", "gdpr", "pci", "secrets"):
+    for name in BUILTIN_POLICIES:
         policy = load_policy(name)
         labels = list(policy.model_types())
         text = policy_with_thresholds(Path(policy.source).read_text(encoding="utf-8"), {k: 0.55 for k in labels})
@@ -212,3 +212,13 @@ def test_cli_calibrate_json_and_refusals(scoring_cli, policy_file, dev_file, tmp
     empty.write_text("")
     res = CliRunner().invoke(cli, ["calibrate", "--data", str(empty), "-p", str(policy_file)])
     assert res.exit_code != 0 and res.output.startswith("Error:") and "Traceback" not in res.output
+
+
+def test_a_failing_model_is_a_detection_error_without_text(test_policy):
+    from conftest import FailingEngine
+
+    from jpt_redact.errors import DetectionError
+
+    with pytest.raises(DetectionError) as info:
+        calibrate(Redactor(test_policy, engine=FailingEngine()), {"dev": DEV})
+    assert "RuntimeError" in str(info.value) and "Alice" not in str(info.value)

@@ -8,6 +8,7 @@ from click.testing import CliRunner
 
 from conftest import TEST_POLICY_YAML
 from jpt_redact.cli.main import cli
+from jpt_redact.policy import BUILTIN_POLICIES
 
 
 def run(args, input=None, env=None):
@@ -22,7 +23,7 @@ def one_error(result, code: int) -> str:
 
 
 # -- policy ----------------------------------------------------------------------------------
-@pytest.mark.parametrize("name", ["default", "hipaa", "gdpr", "pci", "secrets"])
+@pytest.mark.parametrize("name", BUILTIN_POLICIES)
 def test_builtin_policies_validate(name):
     result = run(["policy", "validate", name])
     assert result.exit_code == 0, result.output
@@ -88,6 +89,38 @@ def test_info_never_fails(policy_file, monkeypatch, tmp_path):
     assert result.exit_code == 0, result.output
     assert "policy" in result.stdout and "cache dir" in result.stdout
     assert str(tmp_path / "cache") in result.stdout
+
+
+@pytest.mark.parametrize("command", [["info"], ["-", "--no-model"], ["analyze", "-", "--no-model"]])
+def test_backend_names_are_checked_against_the_installed_backends(command, policy_file):
+    line = one_error(run([*command, "-p", policy_file, "--backend", "gpu"], input="x\n"), code=2)
+    assert "model.backend: unknown backend 'gpu'" in line and "onnx-tensorrt" in line
+
+
+def test_every_installed_backend_can_be_asked_for(policy_file):
+    result = run(["info", "-p", policy_file, "--backend", "onnx-tensorrt"])
+    assert result.exit_code == 0, result.output
+    (backend,) = [x for x in result.stdout.splitlines() if x.startswith("backend ")]
+    assert "onnx-tensorrt" in backend  # accepted (not a policy error); chosen, or why it is unavailable here
+
+
+def test_onnx_settings_come_from_the_policy_and_the_command_line(policy_file, monkeypatch, tmp_path):
+    pytest.importorskip("onnxruntime")
+    monkeypatch.setenv("JPT_REDACT_CACHE", str(tmp_path / "cache"))  # no exports cached
+    monkeypatch.setattr("jpt_redact.runtime.select.torch_cuda_available", lambda: (False, "no CUDA"))
+    int8_policy = tmp_path / "int8.yaml"
+    int8_policy.write_text(TEST_POLICY_YAML.replace("entities:", "model: {onnx_precision: int8}\nentities:"))
+
+    def why_not_onnx_cpu(policy, *args, env=None) -> str:
+        """Why `auto` skipped onnx-cpu: names the precision it looked for in the cache."""
+        (line,) = [x for x in run(["info", "-p", policy, *args], env=env).stdout.splitlines() if x.startswith("backend ")]
+        return line.split("onnx-cpu: ")[1].split(" ONNX export")[0]
+
+    assert why_not_onnx_cpu(policy_file) == "no fp32"
+    assert why_not_onnx_cpu(int8_policy) == "no int8"  # the policy's field
+    assert why_not_onnx_cpu(policy_file, "--onnx-precision", "int8") == "no int8"  # the flag overrides it
+    assert why_not_onnx_cpu(int8_policy, "--onnx-precision", "fp32") == "no fp32"
+    assert why_not_onnx_cpu(policy_file, env={"JPT_REDACT_ONNX_PRECISION": "int8"}) == "no int8"  # the flag's default
 
 
 # -- audit report and restore ----------------------------------------------------------------

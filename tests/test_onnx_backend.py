@@ -98,7 +98,7 @@ def _spec(tiny, **options) -> BackendSpec:
 def _engine(tiny, name: str, **kw):
     from jpt_redact.model.checkpoint import load_heads_state
     from jpt_redact.engine.jpt import JPTEngine
-    from jpt_redact.model.heads import JPTHeads
+    from jpt_redact.model.heads import O_DEFINITION, JPTHeads
 
     use_cache = kw.pop("use_prefix_cache", True)
     spec = _spec(tiny, **kw)
@@ -107,7 +107,7 @@ def _engine(tiny, name: str, **kw):
     heads = JPTHeads(64, D_ENC, 32, 16)
     heads.load_state_dict(load_heads_state(tiny[0]))
     return JPTEngine(backend=backend, tokenizer=backend.tokenizer, heads=heads, encoder=HashEncoder(),
-                     o_definition="A token that is not part of any named entity", model_id="tiny",
+                     o_definition=O_DEFINITION, model_id="tiny",
                      backend_name=selection.name, window_tokens=32, window_overlap=8, batch_size=3)
 
 

@@ -263,14 +263,39 @@ def test_broken_recognizer_is_reported_without_text() -> None:
         registry.recognizers.unregister("test_broken")
 
 
-def test_out_of_range_spans_are_discarded() -> None:
+@pytest.mark.parametrize("returned, why", [
+    ([(0, 2, 0.9), (3, 99, 0.9)], "outside the text"),   # issue 14 item 7: was dropped silently
+    ([(3, 1, 0.9)], "inverted"),
+    ([(-1, 2, 0.9)], "outside the text"),
+    ([(0, 2.5, 0.9)], "non-integer"),
+    ([(0, 2, float("nan"))], "score"),
+    ([(0, 2, 1.5)], "score"),
+    ([(0, 2, "high")], "score"),
+    ([(0, 2)], "not \\(start, end, score\\)"),
+    (None, "NoneType"),
+    ("0,2,0.9", "str"),
+])
+def test_garbage_from_a_recognizer_fails_closed(returned, why) -> None:
+    from jpt_redact.errors import DetectionError
+
     class Sloppy:
         name = "sloppy"
 
-        def find(self, text: str) -> list[tuple[int, int, float]]:
-            return [(0, 2, 0.9), (3, 99, 0.9), (2, 2, 0.9)]
+        def find(self, text: str):
+            return returned
 
-    assert [(s.start, s.end) for s in run_recognizers("abcd", [("X", Sloppy())])] == [(0, 2)]
+    with pytest.raises(DetectionError, match=why):
+        run_recognizers("abcd", [("X", Sloppy())])
+
+
+def test_empty_spans_hold_nothing_and_are_skipped() -> None:
+    class Empty:
+        name = "empty"
+
+        def find(self, text: str):
+            return [(0, 2, 0.9), (2, 2, 0.9)]
+
+    assert [(s.start, s.end) for s in run_recognizers("abcd", [("X", Empty())])] == [(0, 2)]
 
 
 def test_bad_stdnum_validator_at_build_time() -> None:

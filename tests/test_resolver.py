@@ -75,7 +75,6 @@ CASES = [
     ("allow-list is per type", "Hi SANTA CLAUS", [S(3, 14, "LOCATION")], [(3, 14, "LOCATION", 0.9, "jpt")]),
     ("allow-list never drops deny-list spans", "Hi Santa Claus", [S(3, 14, "PERSON", 1.0, "deny_list")],
      [(3, 14, "PERSON", 1.0, "deny_list")]),
-    ("spans past the end of the text are dropped", "short", [S(0, 9, "PERSON")], []),
     ("jpt:<head> counts as model output", TEXT, [S(0, 5, "DATE", 0.6, "jpt:sigmoid")], []),
     ("model span without the type's required shape is dropped", "call 5432 or 555-0142 now",
      [S(5, 9, "PHONE_NUMBER"), S(13, 21, "PHONE_NUMBER")], [(13, 21, "PHONE_NUMBER", 0.9, "jpt")]),
@@ -129,3 +128,11 @@ def test_many_random_candidates_resolve_to_a_clean_cover():
                 assert {i for i in range(c.start, c.end) if not TEXT[i].isspace()} <= covered
 
     check()
+
+
+def test_a_span_past_the_end_of_the_text_fails_closed():
+    # issue 14 item 7: a span past the end was dropped silently (text left unredacted, exit 0)
+    from jpt_redact.errors import DetectionError
+
+    with pytest.raises(DetectionError, match="outside the text"):
+        resolve("short", [S(0, 9, "PERSON")], POLICY)

@@ -9,6 +9,7 @@ from ... import registry
 from ...errors import JPTRedactError, OperatorError, PluginError
 from ...findings import Finding, Span
 from ...keys import KeyProvider
+from ...linking import kinds_of, link_mentions
 from .base import Operator, OperatorContext
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -90,11 +91,17 @@ def apply_operators(
     pieces: list[str] = []
     findings: list[Finding] = []
     cursor = 0
-    for span in check_spans(text, spans):
+    ordered = check_spans(text, spans)
+    mentions = link_mentions(text, ordered, kinds_of(policy.entities))  # one entity, one placeholder
+    for index, span in enumerate(ordered):
         action = policy.action_for(span.label)
         op = get_operator(action.type, action.params)
         value = text[span.start : span.end]
-        replacement = op.apply(value, span.label, ctx)
+        ctx.mention = mentions.get(index)
+        try:
+            replacement = op.apply(value, span.label, ctx)
+        finally:
+            ctx.mention = None
         if not isinstance(replacement, str):
             raise OperatorError(f"operator {action.type!r} returned {type(replacement).__name__}, not str")
         gap = text[cursor : span.start]

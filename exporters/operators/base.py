@@ -15,6 +15,7 @@ from ...errors import OperatorError
 
 if TYPE_CHECKING:  # pragma: no cover
     from ...keys import KeyProvider
+    from ...linking import Mention
 
 _RUN_LOCK_KEY = "__jpt_run_lock__"
 _LOCK_CREATION = threading.Lock()
@@ -31,6 +32,9 @@ class OperatorContext:
     keys: "KeyProvider"
     doc_state: dict = field(default_factory=dict)
     run_state: dict = field(default_factory=dict)
+    # The finding being replaced as a mention of a person, organisation or place (linking.py),
+    # set by apply_operators for linked types: numbering and pseudonyms follow the entity.
+    mention: "Mention | None" = None
 
     @property
     def run_lock(self) -> threading.RLock:

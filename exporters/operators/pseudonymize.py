@@ -12,10 +12,15 @@ import random
 import re
 import threading
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from ...errors import OperatorError
 from .base import Operator, OperatorContext
 from ...keys import NO_KEY_MESSAGE
+from ...linking import render_person
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ...linking import Mention
 
 _DATE_FORMATS = (
     "%Y-%m-%d", "%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y", "%m-%d-%Y", "%Y/%m/%d", "%m/%d/%y",
@@ -38,6 +43,7 @@ KINDS = {
     "ADDRESS": "address", "STREET_ADDRESS": "address",
     "ORGANIZATION": "company", "ORG": "company", "COMPANY": "company",
 }
+LINK_KINDS = {"organization": "company", "place": "city"}  # value.link -> surrogate kind
 
 
 class PseudonymizeOperator(Operator):
@@ -67,15 +73,31 @@ class PseudonymizeOperator(Operator):
                 f"{NO_KEY_MESSAGE}. pseudonymize needs a key: surrogates seeded without a secret could be "
                 "mapped back by generating the surrogate of every candidate value"
             )
-        seed = int.from_bytes(ctx.keys.pseudonym_digest(value, label), "big")
+        mention = getattr(ctx, "mention", None)  # linking.py: one pseudonym per person, organisation or place
+        if mention is not None and mention.kind == "person":
+            return self._person(mention, label, ctx)
+        seed = int.from_bytes(ctx.keys.pseudonym_digest(value if mention is None else f"{mention.kind}:{mention.key}",
+                                                        label), "big")
         rng = random.Random(seed)
-        kind = KINDS.get(label, "fallback")
+        kind = KINDS.get(label, "fallback") if mention is None else LINK_KINDS[mention.kind]
         surrogate = self._surrogate(kind, value, seed, rng)
         if surrogate == value:  # astronomically rare for long values, possible for 1-digit ones
             surrogate = _preserve_format(value, random.Random(seed + 1), change=True)
         if surrogate == value:  # no letters or digits to substitute (e.g. '-/-'): use keyed letters
             surrogate = "".join(rng.choice(_LOWER) for _ in value)
         return surrogate
+
+    def _person(self, mention: "Mention", label: str, ctx: OperatorContext) -> str:
+        # Given name and surname each from their own keyed seed: 'Aisha' alone, 'Ms. Rahman' and
+        # 'Aisha Rahman' agree, and two O'Donnells keep one surrogate surname but not one person.
+        parts = []
+        for role, name in (("first", mention.first), ("last", mention.last)):
+            seed = int.from_bytes(ctx.keys.pseudonym_digest(f"{role}:{name or ''}", label), "big")
+            with self._lock:
+                fake = self._get_faker()
+                fake.seed_instance(seed)
+                parts.append(fake.first_name() if role == "first" else fake.last_name())
+        return render_person(mention, parts[0], parts[1])
 
     def _surrogate(self, kind: str, value: str, seed: int, rng: random.Random) -> str:
         if kind == "digits":

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import string
 
+from ...linking import run_key
 from .base import Operator, OperatorContext
 
 _FIELDS = {"label", "n"}
@@ -14,7 +15,8 @@ class ReplaceOperator(Operator):
 
     numbered: give each distinct value of a type its own number, in order of first
     appearance: '<PERSON_1>' ... The same value always gets the same number within a document
-    (scope 'document') or across all documents of a run (scope 'run').
+    (scope 'document') or across all documents of a run (scope 'run'); for types with
+    `value.link`, the same person, organisation or place does ('Aisha Rahman', 'Aisha').
     """
 
     name = "replace"
@@ -40,10 +42,16 @@ class ReplaceOperator(Operator):
 
     def _number(self, value: str, label: str, ctx: OperatorContext) -> int:
         # State is keyed by a digest, not the value, so a dumped state holds no raw PII.
-        digest = ctx.keys.hmac_hex(value, label) if ctx.keys.has_key else hashlib.sha256(
-            (label + "\x00" + value).encode("utf-8", "surrogatepass")).hexdigest()
+        def digest_of(v: str) -> str:
+            return ctx.keys.hmac_hex(v, label) if ctx.keys.has_key else hashlib.sha256(
+                (label + "\x00" + v).encode("utf-8", "surrogatepass")).hexdigest()
+
+        mention = getattr(ctx, "mention", None)  # linking.py: the mentions of one person, organisation or place share a number
+        digest = digest_of(value if mention is None else f"{mention.kind}:{mention.key}")
         if self.scope == "run":
             with ctx.run_lock:
+                if mention is not None:
+                    digest = run_key(mention, ctx.run_state, digest_of)
                 return self._assign(ctx.run_state, label, digest)
         return self._assign(ctx.doc_state, label, digest)
 

@@ -22,18 +22,23 @@ def audit_group() -> None:
 
 
 @audit_group.command("verify")
-@click.argument("log", type=click.Path(dir_okay=False))
+@click.argument("log", type=click.Path())
 @click.option("--key-env", default="JPT_REDACT_KEY", show_default=True, help=KEY_ENV_HELP)
 @click.option("--expect-last-hash", default=None, metavar="HASH", help="Also check the log ends at this record hash (saved earlier).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def verify_command(log: str, key_env: str, expect_last_hash: str | None, as_json: bool) -> None:
-    """Verify the hash chain (and MACs, when a key is set) of an audit log.
+    """Verify the hash chain (and MACs, when a key is set) of an audit log, or of a
+    `jpt-redact batch` OUTPUT directory (its manifest, every audit shard and output).
 
     Exits 0 if every record verifies, otherwise names the first bad line.
     """
     from ..exporters.audit.log import verify_log
 
     keys = _keys(key_env)
+    from .batch import verify_batch_output
+
+    if verify_batch_output(log, keys, expect_last_hash, as_json):
+        return
     result = verify_log(log, keys, expect_last_hash=expect_last_hash)
     if as_json:
         click.echo(common.dumps(result.to_dict(), pretty=True))

@@ -93,10 +93,11 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from . import analyze, audit, calibrate, evaluate, info, policy, redact, training
+    from . import analyze, audit, batch, calibrate, evaluate, info, policy, redact, training
 
     cli.add_command(redact.redact_command)
     cli.add_command(analyze.analyze_command)
+    cli.add_command(batch.batch_command)
     cli.add_command(evaluate.eval_command)
     cli.add_command(calibrate.calibrate_command)
     cli.add_command(training.train_command)
@@ -107,6 +108,9 @@ def _register() -> None:
     cli.add_command(policy.policy_group)
     cli.add_command(info.plugins_command)
     cli.add_command(info.info_command)
+    from . import serve  # starlette/uvicorn are imported only when the command runs
+
+    cli.add_command(serve.serve_command)
 
 
 _register()

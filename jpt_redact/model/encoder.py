@@ -43,8 +43,9 @@ class DefinitionEncoder:
         return self._dim
 
     def encode(self, definitions: list[str]) -> np.ndarray:
-        """Embeddings [N, d_enc] (float32), cached on disk per (encoder, definition text)."""
-        keys = [hashlib.sha256(d.encode()).hexdigest() for d in definitions]
+        """Embeddings [N, d_enc] (float32), cached on disk per (encoder, definition text).
+        The sentence-transformers model loads only for definitions not in the cache."""
+        keys = [_key(d) for d in definitions]
         out: list[np.ndarray | None] = []
         for k in keys:
             f = self._cache_dir / f"{k}.npy"
@@ -54,11 +55,26 @@ class DefinitionEncoder:
             with self._lock:
                 model = self._load()
                 vecs = model.encode([definitions[i] for i in missing], convert_to_numpy=True, normalize_embeddings=True)
-            self._cache_dir.mkdir(parents=True, exist_ok=True)
             for i, v in zip(missing, vecs):
-                v = v.astype(np.float32)
-                out[i] = v
-                tmp = self._cache_dir / f".{keys[i]}.{os.getpid()}.{threading.get_ident()}.npy"
-                np.save(tmp, v)
-                os.replace(tmp, self._cache_dir / f"{keys[i]}.npy")
+                out[i] = self._save(keys[i], v)
         return np.stack(out).astype(np.float32)
+
+    def store(self, definitions: list[str], vectors: np.ndarray) -> None:
+        """Put embeddings computed elsewhere into the cache (an offline machine given the
+        vectors of its policies; tests with a stand-in encoder)."""
+        if len(definitions) != len(vectors):
+            raise ModelError(f"{len(definitions)} definitions but {len(vectors)} vectors")
+        for d, v in zip(definitions, vectors):
+            self._save(_key(d), np.asarray(v))
+
+    def _save(self, key: str, vector: np.ndarray) -> np.ndarray:
+        v = vector.astype(np.float32)
+        self._cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = self._cache_dir / f".{key}.{os.getpid()}.{threading.get_ident()}.npy"
+        np.save(tmp, v)
+        os.replace(tmp, self._cache_dir / f"{key}.npy")  # atomic: readers never see half a file
+        return v
+
+
+def _key(definition: str) -> str:
+    return hashlib.sha256(definition.encode()).hexdigest()

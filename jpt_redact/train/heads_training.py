@@ -9,6 +9,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ..evaluate import f_beta
+
 log = logging.getLogger(__name__)
 
 
@@ -68,7 +70,7 @@ def span_f1(groups: Sequence[FeatureGroup], heads: Any, o_emb: Any, threshold: f
             fn += len(gold - guess)
     p = tp / max(1, tp + fp)
     r = tp / max(1, tp + fn)
-    return {"precision": p, "recall": r, "f1": 2 * p * r / max(1e-9, p + r), "tp": tp, "fp": fp, "fn": fn}
+    return {"precision": p, "recall": r, "f1": f_beta(p, r, 1), "tp": tp, "fp": fp, "fn": fn}
 
 
 def train_heads(

@@ -22,6 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from ..evaluate import f_beta
 from .config import TrainConfig
 from .groups import Group, make_groups
 
@@ -89,7 +90,7 @@ def train_lora_from_config(cfg: TrainConfig, work: Path) -> Path:
     from .adapters import add_lora
     from .hidden_cache import BottomPass, cache_groups
     from .lora_training import evaluate_groups, load_cached_groups, train_lora
-    from .loop import _one_level_per_hierarchy, build_pool, load_source, policy_definitions
+    from .sources import _one_level_per_hierarchy, build_pool, load_source, policy_definitions
 
     spec = cfg.lora
     t_start = time.time()
@@ -146,7 +147,7 @@ def train_lora_from_config(cfg: TrainConfig, work: Path) -> Path:
                             thresholds=(0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6))
     for row in table:
         p, r = row["precision"], row["recall"]
-        row["f2"] = 5 * p * r / max(1e-9, 4 * p + r)
+        row["f2"] = f_beta(p, r, 2)
     best = max(table, key=lambda row: row["f2"])
     log.info("lora: dev span metrics by threshold %s", [{k: round(v, 4) if isinstance(v, float) else v
                                                           for k, v in r.items()} for r in table])

@@ -3,29 +3,47 @@
 A RegexRecognizer lists (regex, score) rules; `check(value)` may reject a match or change its
 score (checksums), and `context` demands nearby keywords before the value (e.g. 'CVV').
 Spans use the regex group 'value' when it exists, else the whole match.
+
+Rules are `safe_regex` patterns (the `regex` module under a time limit, a timeout fails the
+document closed). A rule given as a plain `re.Pattern` is recompiled through safe_regex on first
+use, so no recognizer built on this class runs an unguarded regex. Every shipped pattern has a
+linear-time test (tests/test_linear_time.py): keep new ones free of adjacent or nested
+quantifiers over the same characters (`\\s*:?\\s*` is quadratic, `\\s*(?::\\s*)?` is not).
+
+`drop_nested` is sort-and-sweep, O(n log n) in the number of matches.
 """
 from __future__ import annotations
 
+import bisect
 import math
 from collections import Counter
-from typing import ClassVar, Pattern
+from typing import Any, Callable, ClassVar
 
+from ...safe_regex import SafePattern, ensure_safe
 from ...validators import digits_of  # noqa: F401  (re-exported for the recognizers here)
 
 
 class RegexRecognizer:
     name: ClassVar[str] = "pattern"
-    rules: ClassVar[tuple[tuple[Pattern[str], float], ...]] = ()
-    context: ClassVar[Pattern[str] | None] = None  # must match in the window before the value
+    rules: ClassVar[tuple[tuple[Any, float], ...]] = ()  # (SafePattern or re.Pattern, score)
+    context: ClassVar[Any] = None  # must match in the window before the value
     context_window: ClassVar[int] = 40
 
     def check(self, value: str, score: float) -> float | None:
         """Return the final score, or None to reject the match."""
         return score
 
+    def _safe_rules(self) -> tuple[tuple[SafePattern, float], ...]:
+        cls = type(self)
+        cached = cls.__dict__.get("_compiled_rules")
+        if cached is None or cached[0] is not cls.rules:
+            cached = (cls.rules, tuple((ensure_safe(r, self.name), score) for r, score in cls.rules))
+            cls._compiled_rules = cached  # type: ignore[attr-defined]
+        return cached[1]
+
     def find(self, text: str) -> list[tuple[int, int, float]]:
         found: dict[tuple[int, int], float] = {}
-        for regex, base in self.rules:
+        for regex, base in self._safe_rules():
             for m in regex.finditer(text):
                 group = "value" if "value" in regex.groupindex and m.group("value") is not None else 0
                 start, end = m.span(group)
@@ -42,17 +60,33 @@ class RegexRecognizer:
 
     def has_context(self, text: str, start: int) -> bool:
         assert self.context is not None
-        return self.context.search(text, max(0, start - self.context_window), start) is not None
+        context = ensure_safe(self.context, self.name)
+        return context.search(text, max(0, start - self.context_window), start) is not None
 
 
-def drop_nested(found: dict[tuple[int, int], float]) -> list[tuple[int, int, float]]:
-    """Keep the longest of overlapping matches from one recognizer (ties: higher score)."""
-    ordered = sorted(found.items(), key=lambda kv: (-(kv[0][1] - kv[0][0]), -kv[1], kv[0][0]))
-    kept: list[tuple[int, int, float]] = []
-    for (s, e), score in ordered:
-        if all(e <= ks or s >= ke for ks, ke, _ in kept):
-            kept.append((s, e, score))
-    return sorted(kept)
+def _longest_then_strongest(item: tuple[tuple[int, int], float]) -> tuple:
+    (s, e), score = item
+    return (s - e, -score, s)
+
+
+def drop_nested(found: dict[tuple[int, int], float],
+                key: Callable[[tuple[tuple[int, int], float]], Any] = _longest_then_strongest) -> list[tuple[int, int, float]]:
+    """Keep the longest of overlapping matches from one recognizer (ties: higher score, then
+    earlier start; `key` may order them otherwise). Greedy in that order; each candidate is
+    checked against its two neighbours among the kept (disjoint, sorted) spans by bisection."""
+    starts: list[int] = []  # kept spans, sorted by start; disjoint, so ends are sorted too
+    ends: list[int] = []
+    scores: list[float] = []
+    for (s, e), score in sorted(found.items(), key=key):
+        i = bisect.bisect_right(starts, s)
+        if i > 0 and ends[i - 1] > s:
+            continue  # the kept span starting at or before s reaches into it
+        if i < len(starts) and starts[i] < e:
+            continue  # the next kept span starts inside it
+        starts.insert(i, s)
+        ends.insert(i, e)
+        scores.insert(i, score)
+    return list(zip(starts, ends, scores))
 
 
 def shannon_entropy(value: str) -> float:

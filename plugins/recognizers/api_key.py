@@ -6,11 +6,10 @@ because the name, not the value, is the evidence.
 """
 from __future__ import annotations
 
-import re
-
+from ...safe_regex import IGNORECASE, compile
 from ._base import RegexRecognizer
 
-_VENDOR = re.compile(
+_VENDOR = compile(
     r"(?<![\w/+])(?:"
     r"(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}"  # AWS access key id
     r"|gh[pousr]_[A-Za-z0-9]{36,255}"  # GitHub tokens
@@ -25,15 +24,17 @@ _VENDOR = re.compile(
     r"|hf_[A-Za-z0-9]{34,}"  # Hugging Face
     r"|npm_[A-Za-z0-9]{36}"  # npm
     r"|pypi-[A-Za-z0-9_-]{50,}"  # PyPI upload token
-    r")(?![\w-])"
+    r")(?![\w-])",
+    name="pattern:api_key",
 )
-_JWT = re.compile(r"(?<![\w.-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}(?![\w.-])")
-_BEARER = re.compile(r"(?<!\w)(?:Bearer|Token)\s+(?P<value>[A-Za-z0-9._~+/-]{20,}=*)(?![\w.~+/=-])")
-_ASSIGNED = re.compile(
+_JWT = compile(r"(?<![\w.-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}(?![\w.-])", name="pattern:api_key")
+_BEARER = compile(r"(?<!\w)(?:Bearer|Token)\s+(?P<value>[A-Za-z0-9._~+/-]{20,}=*)(?![\w.~+/=-])", name="pattern:api_key")
+_ASSIGNED = compile(
     r"(?<![\w-])[\"']?(?:[A-Za-z0-9]+[_-])*(?:api[_-]?key|apikey|secret(?:[_-]?key)?|access[_-]?key(?:[_-]?id)?|"
     r"access[_-]?token|auth[_-]?token|client[_-]?secret|private[_-]?token|refresh[_-]?token)[\"']?"
     r"\s*(?:=|:|=>)\s*[\"']?(?P<value>[A-Za-z0-9._~+/=-]{12,})",
-    re.IGNORECASE,
+    IGNORECASE,
+    name="pattern:api_key",
 )
 
 

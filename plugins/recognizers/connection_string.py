@@ -3,20 +3,21 @@ brokers and caches (postgres://, mysql://, mongodb+srv://, redis://, amqp://, ..
 ADO/ODBC strings with a Password= or Pwd= key. The whole string is the span."""
 from __future__ import annotations
 
-import re
-
+from ...safe_regex import IGNORECASE, compile
 from ._base import RegexRecognizer
 
-_URI = re.compile(
+_URI = compile(
     r"(?<![\w+.-])(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|redis|rediss|amqps?|mssql|sqlserver|oracle|"
     r"jdbc:[a-z]+|ftp|sftp|smtp|ldap|ldaps|clickhouse|cockroachdb|snowflake)(?:\+[a-z0-9]+)?://"
     r"[^\s:/@\"']+:[^\s@\"']+@[^\s\"'<>]+",
-    re.IGNORECASE,
+    IGNORECASE,
+    name="pattern:connection_string",
 )
-_ADO = re.compile(
+_ADO = compile(
     r"(?<!\w)(?:(?:Server|Data Source|Host|Address|Driver|Provider)\s*=[^;\n]+;)"
     r"(?:[^;\n=]+=[^;\n]*;)*?\s*(?:Password|Pwd)\s*=[^;\n]+;?",
-    re.IGNORECASE,
+    IGNORECASE,
+    name="pattern:connection_string",
 )
 
 
@@ -27,7 +28,8 @@ class ConnectionStringRecognizer(RegexRecognizer):
     def find(self, text: str) -> list[tuple[int, int, float]]:
         out = []
         for s, e, score in super().find(text):
-            while e > s and text[e - 1] in ".,;)]}>" and not (text[e - 1] == ";" and "=" in text[s:e]):
+            keep_semicolon = "=" in text[s:e]  # an ADO string's own ';' (looked up once: stripping never removes '=')
+            while e > s and text[e - 1] in ".,;)]}>" and not (text[e - 1] == ";" and keep_semicolon):
                 e -= 1
             out.append((s, e, score))
         return out

@@ -2,14 +2,15 @@
 'CVV', 'CVC', 'CVV2', 'CID' or 'security code'. Without context, 3 digits are just a number."""
 from __future__ import annotations
 
-import re
-
+from ...safe_regex import IGNORECASE, compile
 from ._base import RegexRecognizer
 
-_CVV = re.compile(
+# `\s*(?:SEP\s*)?`, not `\s*SEP?\s*` (quadratic on 'cvv' + spaces): see card_expiry.py
+_CVV = compile(
     r"(?<!\w)(?:cvv2?|cvc2?|cid|csc|card\s+verification(?:\s+(?:value|code))?|(?:card\s+)?security\s+code)"
-    r"(?:\s*(?:no\.?|number|code|#))?\s*(?:[:=#-]|is)?\s*(?P<value>\d{3,4})(?![\w/.-])",
-    re.IGNORECASE,
+    r"(?:\s*(?:no\.?|number|code|#))?\s*(?:(?:[:=#-]|is)\s*)?(?P<value>\d{3,4})(?![\w/.-])",
+    IGNORECASE,
+    name="pattern:cvv",
 )
 
 

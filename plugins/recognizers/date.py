@@ -7,9 +7,10 @@ four-digit years, any two-digit year otherwise.
 """
 from __future__ import annotations
 
-import re
 from datetime import date
+from typing import Any
 
+from ...safe_regex import IGNORECASE, compile
 from ._base import drop_nested
 
 _MONTHS = {
@@ -23,16 +24,18 @@ _MONTH = (
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
 _YEAR = r"(?P<year>(?:19|20)\d{2})"
 
-_ISO = re.compile(
+_ISO = compile(
     r"(?<![\w.:/-])(?P<year>(?:19|20)\d{2})-(?P<m>[01]\d)-(?P<d>[0-3]\d)"
-    r"(?:[T ][0-2]\d:[0-5]\d(?::[0-5]\d(?:\.\d+)?)?(?:Z|[+-][0-2]\d:?[0-5]\d)?)?(?![\w:/-]|\.\d)"
+    r"(?:[T ][0-2]\d:[0-5]\d(?::[0-5]\d(?:\.\d+)?)?(?:Z|[+-][0-2]\d:?[0-5]\d)?)?(?![\w:/-]|\.\d)",
+    name="pattern:date",
 )
-_NUMERIC = re.compile(
-    r"(?<![\w.:/-])(?P<a>[0-3]?\d)(?P<sep>[/.-])(?P<b>[0-3]?\d)(?P=sep)(?P<year>(?:19|20)\d{2}|\d{2})(?![\w:/-]|\.\d)"
+_NUMERIC = compile(
+    r"(?<![\w.:/-])(?P<a>[0-3]?\d)(?P<sep>[/.-])(?P<b>[0-3]?\d)(?P=sep)(?P<year>(?:19|20)\d{2}|\d{2})(?![\w:/-]|\.\d)",
+    name="pattern:date",
 )
-_DAY_MONTH_YEAR = re.compile(rf"(?<!\w){_DAY}(?:\s+of)?[\s-]+{_MONTH}(?:,?[\s-]+{_YEAR})?(?!\w)", re.IGNORECASE)
-_MONTH_DAY_YEAR = re.compile(rf"(?<!\w){_MONTH}\s+{_DAY}(?:,?\s+{_YEAR})?(?![\w:])", re.IGNORECASE)
-_MONTH_YEAR = re.compile(rf"(?<!\w){_MONTH},?\s+{_YEAR}(?!\w)", re.IGNORECASE)
+_DAY_MONTH_YEAR = compile(rf"(?<!\w){_DAY}(?:\s+of)?[\s-]+{_MONTH}(?:,?[\s-]+{_YEAR})?(?!\w)", IGNORECASE, name="pattern:date")
+_MONTH_DAY_YEAR = compile(rf"(?<!\w){_MONTH}\s+{_DAY}(?:,?\s+{_YEAR})?(?![\w:])", IGNORECASE, name="pattern:date")
+_MONTH_YEAR = compile(rf"(?<!\w){_MONTH},?\s+{_YEAR}(?!\w)", IGNORECASE, name="pattern:date")
 
 
 def _real(year: int, month: int, day: int) -> bool:
@@ -56,7 +59,7 @@ class DateRecognizer:
     def find(self, text: str) -> list[tuple[int, int, float]]:
         found: dict[tuple[int, int], float] = {}
 
-        def add(m: re.Match, score: float) -> None:
+        def add(m: Any, score: float) -> None:
             key = m.span()
             found[key] = max(score, found.get(key, 0.0))
 

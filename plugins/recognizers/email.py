@@ -3,13 +3,13 @@ use; RFC 5322 also allows = ' / and others, but in running text those are almost
 neighbours such as `ADMIN_EMAIL=jane@x.com` or a quote), and a domain with a letter TLD."""
 from __future__ import annotations
 
-import re
-
+from ...safe_regex import compile
 from ._base import RegexRecognizer
 
-_EMAIL = re.compile(
+_EMAIL = compile(
     r"(?<![\w.%+-])[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*"
-    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![\w-])"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![\w-])",
+    name="pattern:email",
 )
 
 

@@ -12,9 +12,11 @@ from __future__ import annotations
 import math
 import re
 
+from ...safe_regex import compile
 from ._base import RegexRecognizer, shannon_entropy
 
-_TOKEN = re.compile(r"(?<![\w+/=.-])[A-Za-z0-9+/_-]{24,512}={0,2}(?![\w+/=-])")
+_TOKEN = compile(r"(?<![\w+/=.-])[A-Za-z0-9+/_-]{24,512}={0,2}(?![\w+/=-])", name="pattern:high_entropy")
+# on a matched value of at most 514 characters, not on the document
 MAX_THRESHOLD_BITS = 4.5
 
 

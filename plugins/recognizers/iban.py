@@ -2,12 +2,11 @@
 four), accepted only when python-stdnum's iban.is_valid passes (country length + mod-97)."""
 from __future__ import annotations
 
-import re
-
+from ...safe_regex import compile
 from ...validators import iban_valid
 from ._base import RegexRecognizer
 
-_IBAN = re.compile(r"(?<![\w-])[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?(?![\w-])")
+_IBAN = compile(r"(?<![\w-])[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?(?![\w-])", name="pattern:iban")
 
 
 class IbanRecognizer(RegexRecognizer):

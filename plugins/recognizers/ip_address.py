@@ -8,11 +8,14 @@ from __future__ import annotations
 import ipaddress
 import re
 
+from ...safe_regex import IGNORECASE, compile
 from ._base import RegexRecognizer
 
-_V4 = re.compile(r"(?<![\w.])(?P<value>(?:\d{1,3}\.){3}\d{1,3}(?:/\d{1,2})?)(?![\w]|\.\d)")
-_V6 = re.compile(r"(?<![\w:.])(?P<value>(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|(?:\d{1,3}\.){3}\d{1,3})?(?:/\d{1,3})?)(?![\w:])")
-_VERSION_BEFORE = re.compile(r"(?:\bv|\bversion\s*|\bver\.?\s*|\brelease\s*)$", re.IGNORECASE)
+_V4 = compile(r"(?<![\w.])(?P<value>(?:\d{1,3}\.){3}\d{1,3}(?:/\d{1,2})?)(?![\w]|\.\d)", name="pattern:ip_address")
+_V6 = compile(r"(?<![\w:.])(?P<value>(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|(?:\d{1,3}\.){3}\d{1,3})?(?:/\d{1,3})?)(?![\w:])",
+              name="pattern:ip_address")
+_VERSION_BEFORE = compile(r"(?:\bv|\bversion\s*|\bver\.?\s*|\brelease\s*)$", IGNORECASE, name="pattern:ip_address")
+# on a matched address (at most ~45 characters), not on the document
 
 
 class IpAddressRecognizer(RegexRecognizer):

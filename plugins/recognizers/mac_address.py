@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import re
 
+from ...safe_regex import compile
 from ._base import RegexRecognizer
 
-_COLON = re.compile(r"(?<![\w:-])[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}(?![\w:-])")
-_CISCO = re.compile(r"(?<![\w.])[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}(?![\w.])")
+_COLON = compile(r"(?<![\w:-])[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}(?![\w:-])", name="pattern:mac_address")
+_CISCO = compile(r"(?<![\w.])[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}(?![\w.])", name="pattern:mac_address")
+# on a matched address (17 characters), not on the document
 
 
 class MacAddressRecognizer(RegexRecognizer):

@@ -5,21 +5,25 @@ shorter than 4 characters) are skipped.
 """
 from __future__ import annotations
 
-import re
-
+from ...safe_regex import IGNORECASE, compile
 from ._base import RegexRecognizer
 
-_QUOTED = re.compile(
+_QUOTED = compile(
     r"(?<![\w-])[\"']?(?:[A-Za-z0-9]+[_-])*(?:password|passwd|passphrase|pwd|pass)[\"']?\s*(?:=|:|=>)\s*"
     r"(?P<q>[\"'])(?P<value>[^\"'\n]{4,128})(?P=q)",
-    re.IGNORECASE,
+    IGNORECASE,
+    name="pattern:password",
 )
-_BARE = re.compile(
+_BARE = compile(
     r"(?<![\w-])(?:[A-Za-z0-9]+[_-])*(?:password|passwd|passphrase|pwd)\s*(?:=|:|=>)\s*(?P<value>[^\s\"',;&]{4,128})",
-    re.IGNORECASE,
+    IGNORECASE,
+    name="pattern:password",
 )
-_PROSE = re.compile(r"(?<!\w)(?:password|passcode|passphrase)\s+(?:is|was|=)\s*:?\s*(?P<value>\S{4,128}?)(?=[.,;]?(?:\s|$))", re.IGNORECASE)
-_PLACEHOLDER = re.compile(r"^(?:\*+|x+|\.+|<[^>]*>|\$\{?[A-Za-z_][\w]*\}?|%\(?\w+\)?s?|\{\{.*\}\}|null|none|true|false|required|optional)$", re.IGNORECASE)
+# `\s*(?::\s*)?`, not `\s*:?\s*` (quadratic on 'password is' + spaces)
+_PROSE = compile(r"(?<!\w)(?:password|passcode|passphrase)\s+(?:is|was|=)\s*(?::\s*)?(?P<value>\S{4,128}?)(?=[.,;]?(?:\s|$))",
+                 IGNORECASE, name="pattern:password")
+_PLACEHOLDER = compile(r"^(?:\*+|x+|\.+|<[^>]*>|\$\{?[A-Za-z_][\w]*\}?|%\(?\w+\)?s?|\{\{.*\}\}|null|none|true|false|required|optional)$", IGNORECASE,
+                       name="pattern:password")
 
 
 class PasswordRecognizer(RegexRecognizer):

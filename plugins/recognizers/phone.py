@@ -6,20 +6,31 @@ validator of inline patterns). Leniency VALID: the number must be a valid, assig
 number for its region (not just the right length), which rejects most order ids and prices.
 
 libphonenumber's matcher scans the whole text once per region, so a cheap regex first picks
-digit runs that could be phone numbers and only those snippets go to the matcher.
+runs of digits and phone punctuation and only those snippets go to the matcher. A run with at
+most 15 digits (E.164's limit) is one candidate number; a longer run with separators holds
+several numbers side by side ('415-555-2671 415-555-2672', '(212) 555-0143 / (212) 555-0199'):
+it goes to the matcher in overlapping windows, every region tried, and the longest of
+overlapping numbers is kept.
 """
 from __future__ import annotations
 
-import re
 from typing import ClassVar
 
+from ...safe_regex import IGNORECASE, compile
 from ...validators import PHONE_REGIONS
+from ._base import drop_nested
 
-# Digit runs that could be numbers, with phone punctuation, plus an optional extension.
-_CANDIDATE = re.compile(
-    r"\+?\(?\d[\d\s().\-/]{4,22}\d(?:\s*(?:ext\.?|x|extension)\s*\d{1,6})?", re.IGNORECASE
+# Runs of digits with phone punctuation, plus an optional extension.
+_CANDIDATE = compile(
+    r"(?P<main>\+?\(?\d[\d\s().\-/]*\d)(?:\s*(?:ext\.?|x|extension)\s*\d{1,6})?", IGNORECASE,
+    name="pattern:phone",
 )
-_NOT_PHONE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}|\d{4}-\d{2}-\d{2}")
+_NOT_PHONE = compile(r"\d{1,3}(?:\.\d{1,3}){3}|\d{4}-\d{2}-\d{2}", name="pattern:phone")
+_MAX_DIGITS = 15
+# Windows over a long run: every number (at most ~30 characters with an extension) lies whole
+# in at least one window.
+_WINDOW = 160
+_STRIDE = 120
 _MARGIN = 3
 # Shortest subscriber numbers with an area code have 7 digits; an unpunctuated run must carry a
 # full national number (10+ digits: 4155552671, 07700900123) to be believed.
@@ -34,30 +45,45 @@ class PhoneRecognizer:
     score_national = 0.8
 
     def find(self, text: str) -> list[tuple[int, int, float]]:
-        import phonenumbers
-
         found: dict[tuple[int, int], float] = {}
         for cand in _CANDIDATE.finditer(text):
             raw = cand.group()
             digits = sum(c.isdigit() for c in raw)
-            if digits < _MIN_DIGITS or (digits > 15 and "x" not in raw.lower()) or _NOT_PHONE.fullmatch(raw):
-                continue  # E.164 allows at most 15 digits; IPs and ISO dates are never numbers
+            main_digits = sum(c.isdigit() for c in cand.group("main"))
+            if digits < _MIN_DIGITS:
+                continue
+            if main_digits > _MAX_DIGITS:
+                if not cand.group("main").isdigit():  # one long digit string is no phone number
+                    self._scan_run(text, cand.start(), cand.end(), found)
+                continue
+            if _NOT_PHONE.fullmatch(raw):
+                continue  # IPs and ISO dates are never numbers
             if raw.isdigit() and digits < _MIN_BARE_DIGITS:
                 continue  # ids and order numbers: a short unpunctuated run is rarely dialled as written
-            lo, hi = max(0, cand.start() - _MARGIN), min(len(text), cand.end() + _MARGIN)
-            snippet = text[lo:hi]
-            regions = self.regions[:1] if cand.group().startswith("+") else self.regions
-            for region in regions:
-                matched = False
-                for m in phonenumbers.PhoneNumberMatcher(snippet, region, leniency=phonenumbers.Leniency.VALID):
-                    score = self.score_international if m.raw_string.lstrip("(").startswith("+") else self.score_national
-                    key = (lo + m.start, lo + m.end)
-                    found[key] = max(score, found.get(key, 0.0))
-                    matched = True
-                if matched:
-                    break  # the span is what matters, not which region also accepts it
-        kept: list[tuple[int, int, float]] = []
-        for (s, e), score in sorted(found.items(), key=lambda kv: (kv[0][0] - kv[0][1], kv[0][0])):
-            if all(e <= ks or s >= ke for ks, ke, _ in kept):
-                kept.append((s, e, score))
-        return sorted(kept)
+            regions = self.regions[:1] if raw.startswith("+") else self.regions
+            self._match(text, cand.start(), cand.end(), regions, found, first_region_only=True)
+        return drop_nested(found, key=lambda kv: (kv[0][0] - kv[0][1], kv[0][0]))
+
+    def _scan_run(self, text: str, start: int, end: int, found: dict) -> None:
+        lo = start
+        while True:
+            hi = min(end, lo + _WINDOW)
+            self._match(text, lo, hi, self.regions, found, first_region_only=False)
+            if hi >= end:
+                return
+            lo += _STRIDE
+
+    def _match(self, text: str, start: int, end: int, regions, found: dict, *, first_region_only: bool) -> None:
+        import phonenumbers
+
+        lo, hi = max(0, start - _MARGIN), min(len(text), end + _MARGIN)
+        snippet = text[lo:hi]
+        for region in regions:
+            matched = False
+            for m in phonenumbers.PhoneNumberMatcher(snippet, region, leniency=phonenumbers.Leniency.VALID):
+                score = self.score_international if m.raw_string.lstrip("(").startswith("+") else self.score_national
+                key = (lo + m.start, lo + m.end)
+                found[key] = max(score, found.get(key, 0.0))
+                matched = True
+            if matched and first_region_only:
+                return  # the span is what matters, not which region also accepts it

@@ -2,13 +2,15 @@
 through the matching END line. Public keys and certificates are not secrets and are skipped."""
 from __future__ import annotations
 
-import re
-
+from ...safe_regex import compile
 from ._base import RegexRecognizer
 
-_PEM = re.compile(
+# The body may not contain a run of five dashes: each BEGIN then scans only up to the next
+# BEGIN/END line instead of to the end of the text (quadratic on many BEGIN lines and no END).
+_PEM = compile(
     r"-----BEGIN (?P<kind>(?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?)-----"
-    r"[\s\S]*?-----END (?P=kind)-----"
+    r"(?:[^-]|-(?!----))*-----END (?P=kind)-----",
+    name="pattern:private_key",
 )
 
 

@@ -1,15 +1,16 @@
 """URLs with a scheme (http, https, ftp) or starting with 'www.'; trailing punctuation is not part of the URL."""
 from __future__ import annotations
 
-import re
-
+from ...safe_regex import IGNORECASE, compile
 from ._base import RegexRecognizer
 
-_URL = re.compile(
+_URL = compile(
     r"(?<![\w@/])(?:(?:https?|ftp)://|www\.)"
     r"[^\s<>\"'`]+",
-    re.IGNORECASE,
+    IGNORECASE,
+    name="pattern:url",
 )
+_SCHEME = compile(r"^(?:(?:https?|ftp)://|www\.)", IGNORECASE, name="pattern:url")
 _TRAILING = ".,;:!?'\")]}>"
 
 
@@ -20,13 +21,18 @@ class UrlRecognizer(RegexRecognizer):
     def find(self, text: str) -> list[tuple[int, int, float]]:
         out = []
         for start, end, score in super().find(text):
-            # Drop sentence punctuation, but keep a ')' that closes a '(' inside the URL.
+            # Drop sentence punctuation, but keep a ')' that closes a '(' inside the URL. The
+            # parentheses are counted once and updated as the end moves (counting per step is
+            # quadratic on a URL followed by a long run of ')').
+            opened, closed = text.count("(", start, end), text.count(")", start, end)
             while end > start and text[end - 1] in _TRAILING:
-                if text[end - 1] == ")" and text.count("(", start, end) >= text.count(")", start, end):
-                    break
+                if text[end - 1] == ")":
+                    if opened >= closed:
+                        break
+                    closed -= 1
                 end -= 1
             value = text[start:end]
-            host = re.sub(r"^(?:(?:https?|ftp)://|www\.)", "", value, flags=re.IGNORECASE)
+            host = _SCHEME.sub("", value)
             if "." in host.split("/")[0] or host.split("/")[0].startswith(("localhost", "[")):
                 out.append((start, end, score))
         return out

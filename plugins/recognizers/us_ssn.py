@@ -7,13 +7,12 @@ with a context word ('SSN', 'social security') shortly before them.
 """
 from __future__ import annotations
 
-import re
-
+from ...safe_regex import IGNORECASE, compile
 from ._base import RegexRecognizer, digits_of
 
-_SEPARATED = re.compile(r"(?<![\w-])\d{3}([- ])\d{2}\1\d{4}(?![\w-])")
-_BARE = re.compile(r"(?<![\w-])\d{9}(?![\w-])")
-_CONTEXT = re.compile(r"\b(?:ssn|ss#|ss\s*no|social\s+security(?:\s+(?:no|number|#))?)\b", re.IGNORECASE)
+_SEPARATED = compile(r"(?<![\w-])\d{3}([- ])\d{2}\1\d{4}(?![\w-])", name="pattern:us_ssn")
+_BARE = compile(r"(?<![\w-])\d{9}(?![\w-])", name="pattern:us_ssn")
+_CONTEXT = compile(r"\b(?:ssn|ss#|ss\s*no|social\s+security(?:\s+(?:no|number|#))?)\b", IGNORECASE, name="pattern:us_ssn")
 
 
 class UsSsnRecognizer(RegexRecognizer):

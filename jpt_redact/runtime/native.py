@@ -1,0 +1,258 @@
+"""A packed decoder for Llama-family backbones: the duplicated prefill without padding.
+
+The torch backend's fast path on CPU. It computes exactly what the transformers model computes
+for `prefix + suffix` (tests hold it to the transformers forward within float error), but for
+many suffixes at once in ONE sequence, and it attends to the shared policy prefix once:
+
+    ids        all suffixes of a batch back to back: [L] (no padding anywhere)
+    positions  restart at P (the prefix length) for every suffix, as in a per-suffix forward
+    attention  queries of every suffix against the prefix K/V: one product per KV head (no
+               per-row copy of the prefix); each suffix against itself: causal, per suffix;
+               the two softmax parts are merged through their log-sum-exps (flash-decoding)
+
+Only the last layer's rows that are read (the second copies) go through its MLP. Supported:
+`model_type` llama and qwen3 (q/k RMSNorm), SiLU MLP, default RoPE, full attention in every
+layer; `native_config` says why anything else is not, and the backend then keeps the padded
+transformers path. Weights are stored fused (q|k|v, gate|up) so a forward is 4 GEMMs a layer.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Mapping, Sequence
+
+import torch
+import torch.nn.functional as F
+
+NATIVE_FORMAT = 1
+SUPPORTED_TYPES = ("llama", "qwen3")
+
+# (output, logsumexp) of softmax attention; the CPU flash kernel returns both. Without it
+# (another device, another torch) the same numbers come from plain matmuls.
+_FLASH = getattr(getattr(torch.ops.aten, "_scaled_dot_product_flash_attention_for_cpu", None), "default", None)
+
+
+@dataclass(frozen=True)
+class NativeConfig:
+    model_type: str
+    hidden_size: int
+    num_layers: int
+    num_heads: int
+    num_kv_heads: int
+    head_dim: int
+    intermediate_size: int
+    rms_eps: float
+    rope_theta: float
+    qk_norm: bool
+    vocab_size: int
+    format: int = NATIVE_FORMAT
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> "NativeConfig":
+        return cls(**raw)
+
+
+def native_config(cfg: Mapping[str, Any]) -> tuple[NativeConfig | None, str]:
+    """(config, "") for a transformers config dict this decoder computes exactly, else (None, why)."""
+    mt = cfg.get("model_type")
+    if mt not in SUPPORTED_TYPES:
+        return None, f"model_type {mt!r} (packed decoder: {', '.join(SUPPORTED_TYPES)})"
+    if cfg.get("hidden_act", "silu") != "silu":
+        return None, f"activation {cfg.get('hidden_act')!r}"
+    rope = dict(cfg.get("rope_parameters") or {})
+    scaling = cfg.get("rope_scaling") or {}
+    rope_type = rope.get("rope_type") or scaling.get("rope_type") or scaling.get("type") or "default"
+    if rope_type != "default":
+        return None, f"RoPE type {rope_type!r}"
+    theta = rope.get("rope_theta", cfg.get("rope_theta", 10000.0))
+    if cfg.get("use_sliding_window") or any(t != "full_attention" for t in cfg.get("layer_types") or []):
+        return None, "sliding-window attention"
+    if cfg.get("attention_bias") or cfg.get("mlp_bias"):
+        return None, "biases in attention or MLP"
+    heads = int(cfg["num_attention_heads"])
+    return NativeConfig(
+        model_type=mt, hidden_size=int(cfg["hidden_size"]), num_layers=int(cfg["num_hidden_layers"]),
+        num_heads=heads, num_kv_heads=int(cfg.get("num_key_value_heads") or heads),
+        head_dim=int(cfg.get("head_dim") or int(cfg["hidden_size"]) // heads),
+        intermediate_size=int(cfg["intermediate_size"]), rms_eps=float(cfg["rms_norm_eps"]), rope_theta=float(theta),
+        qk_norm=mt == "qwen3", vocab_size=int(cfg["vocab_size"]),
+    ), ""
+
+
+def fused_state(state: Mapping[str, torch.Tensor], cfg: NativeConfig) -> dict[str, torch.Tensor]:
+    """The decoder's weights from a transformers base-model state dict (cut, LoRA merged)."""
+    out = {"embed": state["embed_tokens.weight"], "norm": state["norm.weight"]}
+    for i in range(cfg.num_layers):
+        p = f"layers.{i}."
+        a = p + "self_attn."
+        out[f"{i}.qkv"] = torch.cat([state[a + "q_proj.weight"], state[a + "k_proj.weight"], state[a + "v_proj.weight"]])
+        out[f"{i}.o"] = state[a + "o_proj.weight"]
+        out[f"{i}.gate_up"] = torch.cat([state[p + "mlp.gate_proj.weight"], state[p + "mlp.up_proj.weight"]])
+        out[f"{i}.down"] = state[p + "mlp.down_proj.weight"]
+        out[f"{i}.ln1"] = state[p + "input_layernorm.weight"]
+        out[f"{i}.ln2"] = state[p + "post_attention_layernorm.weight"]
+        if cfg.qk_norm:
+            out[f"{i}.q_norm"] = state[a + "q_norm.weight"]
+            out[f"{i}.k_norm"] = state[a + "k_norm.weight"]
+    return {k: v.detach().contiguous() for k, v in out.items()}
+
+
+def from_transformers(model: Any) -> tuple["NativeDecoder | None", str]:
+    """A decoder sharing nothing mutable with a transformers base model, or (None, why not)."""
+    cfg, why = native_config(model.config.to_dict())
+    if cfg is None:
+        return None, why
+    norm = type(getattr(model, "norm", None)).__name__
+    if not norm.endswith("RMSNorm"):
+        return None, f"final norm {norm}"
+    state = model.state_dict()
+    if not all(f"layers.{i}.input_layernorm.weight" in state for i in range(cfg.num_layers)):
+        return None, "layers missing from the state dict"
+    device = next(model.parameters()).device
+    return NativeDecoder(cfg, fused_state(state, cfg), device=device), ""
+
+
+@dataclass
+class NativeOutput:
+    last_hidden_state: torch.Tensor
+
+
+def _rms(x: torch.Tensor, w: torch.Tensor, eps: float) -> torch.Tensor:
+    return w * (x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps))
+
+
+def _rotate_half(x: torch.Tensor) -> torch.Tensor:
+    half = x.shape[-1] // 2
+    return torch.cat((-x[..., half:], x[..., :half]), dim=-1)
+
+
+def _attend_part(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, scale: float, causal: bool):
+    """Softmax attention [1, h, n, d] and its log-sum-exp [1, h, n] (fp32)."""
+    if _FLASH is not None and q.device.type == "cpu":
+        out, lse = _FLASH(q, k, v, 0.0, causal, scale=scale)[:2]
+        return out, lse.float()
+    s = (q.float() @ k.float().transpose(-1, -2)) * scale
+    if causal:
+        n = s.shape[-1]
+        s = s.masked_fill(torch.ones(n, n, dtype=torch.bool, device=s.device).triu(1), float("-inf"))
+    lse = torch.logsumexp(s, -1)
+    return (torch.exp(s - lse[..., None]) @ v.float()).to(q.dtype), lse
+
+
+class NativeDecoder:
+    """Inference-only decoder stack; weights are plain tensors (no autograd, no modules)."""
+
+    def __init__(self, cfg: NativeConfig, weights: Mapping[str, torch.Tensor], *, device: Any = "cpu",
+                 dtype: torch.dtype = torch.float32):
+        self.config = cfg
+        self.dtype = dtype  # of the GEMM weights and attention; norms and the residual stay fp32
+        w = {k: v.to(device) for k, v in weights.items()}
+        self.embed = w["embed"].float()
+        self.norm = w["norm"].float()
+        self.layers = []
+        for i in range(cfg.num_layers):
+            layer = {name: w[f"{i}.{name}"].float() for name in ("ln1", "ln2", "q_norm", "k_norm") if f"{i}.{name}" in w}
+            layer.update({name: w[f"{i}.{name}"].to(dtype) for name in ("qkv", "o", "gate_up", "down")})
+            self.layers.append(layer)
+        self.device = torch.device(device)
+        d = cfg.head_dim
+        self._inv_freq = 1.0 / (cfg.rope_theta ** (torch.arange(0, d, 2, dtype=torch.float) / d))
+        self.scale = d ** -0.5
+
+    # -- transformers-like conveniences -------------------------------------------------------
+    def parameters(self):
+        yield self.embed
+
+    def __call__(self, input_ids: torch.Tensor, **_: Any) -> NativeOutput:
+        """A plain forward of each row (causal, positions from 0), as `model(input_ids=...)`."""
+        rows = [self.run(r.to(self.device), torch.arange(len(r)), [(0, len(r))])[0] for r in input_ids]
+        return NativeOutput(torch.stack(rows))
+
+    # -- the work ------------------------------------------------------------------------------
+    def prefix(self, ids: Sequence[int]) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """Per layer (keys, values) [1, H_kv, P, D] of the prefix, post-RoPE (transformers' layout)."""
+        ids_t = torch.tensor(list(ids), dtype=torch.long, device=self.device)
+        _, kv = self.run(ids_t, torch.arange(len(ids)), [(0, len(ids))], want_kv=True)
+        return [(k[None], v[None]) for k, v in kv]
+
+    def packed(self, prefix_kv: Sequence[tuple[torch.Tensor, torch.Tensor]] | None, suffixes: Sequence[Sequence[int]],
+               keep_last: Sequence[int] | None = None) -> list[torch.Tensor]:
+        """Hidden states (after the final norm) of each suffix, run as one packed sequence after
+        the prefix. keep_last[i]: only the last that many rows of suffix i are computed through
+        the last layer's MLP and returned (the second copy); None: all rows."""
+        plen = int(prefix_kv[0][0].shape[2]) if prefix_kv else 0
+        bounds, start = [], 0
+        for s in suffixes:
+            bounds.append((start, start + len(s)))
+            start += len(s)
+        ids = torch.tensor([t for s in suffixes for t in s], dtype=torch.long, device=self.device)
+        positions = torch.cat([torch.arange(len(s)) for s in suffixes]) + plen
+        keep = None
+        if keep_last is not None:
+            keep = torch.cat([torch.arange(e - n, e) for (_, e), n in zip(bounds, keep_last)])
+        hidden, _ = self.run(ids, positions, bounds, prefix_kv=prefix_kv, keep=keep)
+        sizes = [e - s for s, e in bounds] if keep_last is None else list(keep_last)
+        return list(hidden.split(sizes))
+
+    def run(self, ids: torch.Tensor, positions: torch.Tensor, bounds: Sequence[tuple[int, int]], *,
+            prefix_kv=None, keep: torch.Tensor | None = None, want_kv: bool = False):
+        cfg, dt = self.config, self.dtype
+        H, Hkv, D, eps = cfg.num_heads, cfg.num_kv_heads, cfg.head_dim, cfg.rms_eps
+        freqs = positions.to(self.device)[:, None].float() * self._inv_freq.to(self.device)[None]
+        emb = torch.cat((freqs, freqs), -1)
+        cos, sin = emb.cos()[:, None], emb.sin()[:, None]
+        x = F.embedding(ids, self.embed)
+        kvs = []
+        last = len(self.layers) - 1
+        for i, w in enumerate(self.layers):
+            n = x.shape[0]
+            h = _rms(x, w["ln1"], eps)
+            qkv = F.linear(h.to(dt), w["qkv"]).float()
+            q = qkv[:, : H * D].view(n, H, D)
+            k = qkv[:, H * D : (H + Hkv) * D].view(n, Hkv, D)
+            v = qkv[:, (H + Hkv) * D :].view(n, Hkv, D)
+            if cfg.qk_norm:
+                q, k = _rms(q, w["q_norm"], eps), _rms(k, w["k_norm"], eps)
+            q = q * cos + _rotate_half(q) * sin
+            k = k * cos + _rotate_half(k) * sin
+            qh = q.transpose(0, 1).to(dt).contiguous()  # [H, n, D]
+            kh, vh = k.transpose(0, 1).to(dt).contiguous(), v.transpose(0, 1).to(dt).contiguous()
+            if want_kv:
+                kvs.append((kh, vh))
+            pkv = prefix_kv[i] if prefix_kv else None
+            attn = self._attention(qh, kh, vh, bounds, pkv)  # [H, n, D] fp32
+            x = x + F.linear(attn.transpose(0, 1).reshape(n, H * D).to(dt), w["o"]).float()
+            if i == last and keep is not None:
+                x = x[keep]
+            h = _rms(x, w["ln2"], eps)
+            gate, up = F.linear(h.to(dt), w["gate_up"]).float().chunk(2, -1)
+            x = x + F.linear((F.silu(gate) * up).to(dt), w["down"]).float()
+        return _rms(x, self.norm, eps), kvs
+
+    def _attention(self, q, k, v, bounds, prefix):
+        H, n, D = q.shape
+        Hkv = k.shape[0]
+        g = H // Hkv
+        outs, lses = [], []
+        for s, e in bounds:  # each suffix against itself, causal
+            ks, vs = k[:, s:e], v[:, s:e]
+            if g > 1:
+                ks, vs = ks.repeat_interleave(g, 0), vs.repeat_interleave(g, 0)
+            o, lse = _attend_part(q[None, :, s:e], ks[None], vs[None], self.scale, True)
+            outs.append(o[0])
+            lses.append(lse[0])
+        o_self = torch.cat(outs, 1).float() if len(outs) > 1 else outs[0].float()
+        if prefix is None:
+            return o_self
+        lse_self = torch.cat(lses, 1) if len(lses) > 1 else lses[0]
+        kp, vp = prefix
+        # every query of the pack against the shared prefix: the g query heads of a KV head
+        # become rows of one product with that head's keys (heads h = kv * g + j)
+        qg = q.reshape(1, Hkv, g * n, D)
+        o_p, lse_p = _attend_part(qg, kp.to(q.dtype), vp.to(q.dtype), self.scale, False)
+        o_p, lse_p = o_p.reshape(H, n, D).float(), lse_p.reshape(H, n)
+        m = torch.maximum(lse_p, lse_self)
+        wp, ws = torch.exp(lse_p - m)[..., None], torch.exp(lse_self - m)[..., None]
+        return (o_p * wp + o_self * ws) / (wp + ws)

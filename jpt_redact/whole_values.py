@@ -1,0 +1,182 @@
+"""Whole values: a finding never starts or ends inside the run of characters that is one value.
+
+The model tags tokens, so its spans can stop inside a value ('Tr0ub4dor' of 'Tr0ub4dor&3horse',
+'sk' and '51Hq...' of 'sk_live_51Hq...'), and the resolver, which only sees spans, keeps such
+fragments apart with unrelated labels. The Detector calls two functions of this module around
+the resolver (docs/policies.md, *Whole values*, repeats the rules for policy authors):
+
+`screen(text, candidates, policy)`, before the resolver:
+  S1. A model span of a type with `value.not_followed_by` is dropped when that expression
+      matches right after it ('90' before '% stenosis' is no DATE, '81' before ' mg' neither).
+
+`whole(text, spans, policy)`, after the resolver:
+  W1. Trim. A model span of a type that is not `opaque` loses trailing sentence punctuation
+      ('2 May.' -> '2 May'), and a name (`value.link`) its possessive ('Rahman's' -> 'Rahman').
+  W2. Extend. A model span grows over the run around it: letters and digits, joined by the
+      type's `value.joiners`; a joiner is taken only with the letters or digits behind it, so
+      a run never ends on a joiner ('web-' -> 'web-01.aisharahman.example', not its final
+      '.'), and a name never grows over a possessive. Pattern, checksum and deny-list spans
+      keep their exact boundaries.
+  W3. Merge. Spans that now overlap, touch, or are separated only by joiners of either type
+      form one value, reported once with one label, chosen in this order:
+        a. a deny-list span (an explicit instruction),
+        b. a span of an `opaque` type (a secret wins over anything inside it),
+        c. a span of a non-model recognizer (patterns with validators vouch for their value),
+        d. otherwise the model label covering most characters before W2, then the type's
+           priority, then the higher score, then the label name;
+      within a rule, the longer span first, then the higher score. The merged span keeps the
+      winner's score, recognizer and explanation.
+
+Letters and digits of scripts written without spaces between words (Chinese, Japanese, Thai,
+Lao, Khmer, Myanmar) do not make a run: there a run would be the whole sentence.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Sequence
+
+from .findings import Span
+from .recognizer import DENY_LIST_NAME
+from .safe_regex import ensure_safe
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .policy import EntityType, Policy
+
+SENTENCE_PUNCTUATION = ".,;:!?"
+APOSTROPHES = "'\u2019"
+# Scripts without spaces between words: (first, last) code points
+_UNSPACED = (
+    (0x0E00, 0x0EFF), (0x1000, 0x109F), (0x1780, 0x17FF), (0x2E80, 0x9FFF), (0xF900, 0xFAFF),
+    (0xFF66, 0xFF9F), (0x20000, 0x3FFFF),
+)
+
+
+def is_word_char(c: str) -> bool:
+    """A letter or digit that can be part of a run (not of a script written without spaces)."""
+    if not c.isalnum():
+        return False
+    o = ord(c)
+    return not any(lo <= o <= hi for lo, hi in _UNSPACED)
+
+
+# -- S1 ------------------------------------------------------------------------------------------
+def screen(text: str, candidates: Sequence[Span], policy: "Policy") -> list[Span]:
+    """Drop model spans whose type's `not_followed_by` matches right after them (rule S1)."""
+    out = []
+    for s in candidates:
+        et = policy.entities.get(s.label)
+        after = et.value.not_followed_by if et is not None and s.from_model else None
+        # under the time limit of every regex that reads text (compiled once per pattern)
+        if after is not None and ensure_safe(after, f"{s.label}.value.not_followed_by").match(text, s.end) is not None:
+            continue
+        out.append(s)
+    return out
+
+
+# -- W1 and W2 -----------------------------------------------------------------------------------
+def _trim(text: str, s: Span, et: "EntityType") -> tuple[int, int]:
+    start, end = s.start, s.end
+    if et.value.opaque:
+        return start, end
+    if et.value.link is not None and (end == len(text) or not is_word_char(text[end])):
+        tail = text[max(start, end - 2) : end].lower()
+        if len(tail) == 2 and tail[0] in APOSTROPHES and tail[1] == "s" and end - start > 2:
+            end -= 2  # Rahman's
+        elif tail[-1:] in APOSTROPHES and tail[:1] == "s" and end - start > 2:
+            end -= 1  # Jones'
+    while end - start > 1 and text[end - 1] in SENTENCE_PUNCTUATION and (end == len(text) or not is_word_char(text[end])):
+        end -= 1
+    return start, end
+
+
+def _grow_left(text: str, i: int, joiners: str) -> int:
+    while True:
+        j = i
+        while j > 0 and text[j - 1] in joiners and not is_word_char(text[j - 1]):
+            j -= 1
+        k = j
+        while k > 0 and is_word_char(text[k - 1]):
+            k -= 1
+        if k == j:
+            return i
+        i = k
+
+
+def _grow_right(text: str, i: int, joiners: str, name: bool) -> int:
+    n = len(text)
+    while True:
+        j = i
+        while j < n and text[j] in joiners and not is_word_char(text[j]):
+            j += 1
+        k = j
+        while k < n and is_word_char(text[k]):
+            k += 1
+        if k == j:
+            return i
+        if name and j == i + 1 and text[i] in APOSTROPHES and text[j:k].lower() == "s":
+            return i  # 'O'Donnell's': the possessive is not part of the name
+        i = k
+
+
+def extended(text: str, s: Span, et: "EntityType") -> Span:
+    """The span after rules W1 and W2 (itself when nothing changes or it is not a model span)."""
+    if not s.from_model:
+        return s
+    start, end = _trim(text, s, et)
+    start = _grow_left(text, start, et.value.joiners)
+    end = _grow_right(text, end, et.value.joiners, et.value.link is not None)
+    if (start, end) == (s.start, s.end):
+        return s
+    return Span(start, end, s.label, s.score, s.recognizer, s.explanation)
+
+
+# -- W3 ------------------------------------------------------------------------------------------
+def _joins(text: str, end: int, nxt: Span, joiners: set[str]) -> bool:
+    if nxt.start < end:
+        return True
+    gap = text[end : nxt.start]
+    if not gap:
+        return end > 0 and not text[end - 1].isspace() and not text[nxt.start].isspace()
+    return all(c in joiners and not c.isspace() for c in gap)
+
+
+def _winner(cluster: list[tuple[Span, Span]], policy: "Policy") -> Span:
+    def et(s: Span) -> "EntityType":
+        return policy.entities[s.label]
+
+    spans = [grown for grown, _ in cluster]
+    for rule in (lambda s: s.recognizer == DENY_LIST_NAME, lambda s: et(s).value.opaque, lambda s: not s.from_model):
+        chosen = [s for s in spans if rule(s)]
+        if chosen:
+            return max(chosen, key=lambda s: (s.length, not s.from_model, s.score, s.label))
+    covered: dict[str, int] = {}
+    for _, original in cluster:
+        covered[original.label] = covered.get(original.label, 0) + original.length
+    return max(spans, key=lambda s: (covered[s.label], et(s).priority, s.score, s.length, s.label))
+
+
+def whole(text: str, spans: Sequence[Span], policy: "Policy") -> tuple[Span, ...]:
+    """Rules W1-W3 over resolved spans; the result is sorted by start and non-overlapping."""
+    pairs = sorted(((extended(text, s, policy.entities[s.label]), s) for s in spans), key=lambda p: (p[0].start, p[0].end))
+    out: list[Span] = []
+    i = 0
+    while i < len(pairs):
+        cluster = [pairs[i]]
+        end = pairs[i][0].end
+        joiners = set(policy.entities[pairs[i][0].label].value.joiners)
+        i += 1
+        while i < len(pairs):
+            grown = pairs[i][0]
+            own = set(policy.entities[grown.label].value.joiners)
+            if not _joins(text, end, grown, joiners | own):
+                break
+            cluster.append(pairs[i])
+            end = max(end, grown.end)
+            joiners |= own
+            i += 1
+        if len(cluster) == 1:
+            out.append(cluster[0][0])
+            continue
+        best = _winner(cluster, policy)
+        start = min(grown.start for grown, _ in cluster)
+        out.append(Span(start, end, best.label, best.score, best.recognizer, best.explanation))
+    return tuple(out)
