@@ -139,6 +139,7 @@ def test_openapi_lists_exactly_the_routes_served():
         ("policy: default\nauth: {token_env: JPT_TEST_NO_SUCH_TOKEN}\n", [], "bearer token"),
         ("policy: default\n", ["--policy", "no-such-policy"], "no such policy"),
         ("policy: default\nupstream: {base_url: ftp://x}\n", [], "upstream.base_url"),
+        ("policy: default\nupstream: {base_url: http://x, api_key_env: JPT_TEST_NO_SUCH_KEY}\n", [], "api_key_env"),
     ],
 )
 def test_serve_refuses_bad_configs(tmp_path, config, args, message):

@@ -49,7 +49,7 @@ def _leaks(piece: str) -> list[str]:
     return [part for e in ENTITIES for part in {e, *e.split(), e.split("@")[0]} if part in piece]
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     words=st.lists(st.sampled_from(ENTITIES + FILLER), min_size=1, max_size=40),
     cuts=st.lists(st.integers(min_value=0, max_value=600), max_size=30),
@@ -80,7 +80,7 @@ def test_vault_tokens_split_across_chunks_are_restored_whole(redactor):
     original = "Ask Alice Smith"
     vault.add(original, redactor.redact(original))  # <PERSON> stands for Alice Smith only
     pieces = ["Sure, <PER", "SON> will ", "call. Bob Jones too."]
-    released = _release_all(redactor, pieces, StreamConfig(window_chars=16, holdback_chars=16, lookahead_chars=0), vault)
+    released = _release_all(redactor, pieces, StreamConfig(window_chars=24, holdback_chars=16, lookahead_chars=0), vault)
     assert "".join(released) == "Sure, Alice Smith will call. <PERSON> too."
 
 

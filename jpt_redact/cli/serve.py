@@ -61,6 +61,10 @@ def serve_command(policy_ref, config_path, host, port, workers, upstream_url, ma
         from ..service.auth import load_token
 
         load_token(config.auth)  # a configured token that is missing stops us here, not in a worker
+    if config.upstream is not None and config.upstream.api_key_env and not os.environ.get(config.upstream.api_key_env):
+        from ..errors import PolicyError
+
+        raise PolicyError(f"{config.upstream.api_key_env} is not set", field="upstream.api_key_env")
 
     import uvicorn
 

@@ -5,6 +5,7 @@ keep the result as safetensors in the user cache, keyed by the GGUF file's SHA-2
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -54,8 +55,9 @@ def _gguf_cache(gguf: Path, sha: str) -> Path:
         from safetensors.torch import save_file
         from transformers import AutoModel, AutoTokenizer
 
-        model = AutoModel.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
-        tok = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+        with _quiet_gguf_bar():
+            model = AutoModel.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+            tok = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=".tmp-"))
         try:
@@ -74,6 +76,40 @@ def _gguf_cache(gguf: Path, sha: str) -> Path:
         return target
 
 
+@contextlib.contextmanager
+def _quiet_gguf_bar():
+    """transformers dequantizes GGUF tensors under a plain tqdm bar that its own progress-bar
+    switch does not reach; a library must not draw on the user's stderr (`-q` means nothing)."""
+    try:
+        import transformers.modeling_gguf_pytorch_utils as gguf_utils
+    except ImportError:  # pragma: no cover - a transformers without GGUF support fails later anyway
+        yield
+        return
+    original = getattr(gguf_utils, "tqdm", None)
+    if original is None:  # pragma: no cover
+        yield
+        return
+    gguf_utils.tqdm = lambda *a, **kw: original(*a, **{**kw, "disable": True})
+    try:
+        yield
+    finally:
+        gguf_utils.tqdm = original
+
+
+def cut_config(config: Any, layer: int | None) -> tuple[int, int]:
+    """Cut a transformers config to its first `layer` decoder layers (in place):
+    (layers in the checkpoint, layers used)."""
+    total = int(config.num_hidden_layers)
+    if layer is None or layer >= total:
+        return total, total
+    if layer < 1:
+        raise ModelError(f"layer must be between 1 and {total}")
+    config.num_hidden_layers = layer
+    if getattr(config, "layer_types", None):
+        config.layer_types = config.layer_types[:layer]
+    return total, layer
+
+
 def load_backbone(
     ref: str | os.PathLike | None = None,
     *,
@@ -81,11 +117,12 @@ def load_backbone(
     device: str = "cpu",
     dtype: str | None = None,
 ) -> Backbone:
-    """Load a backbone. `layer` keeps only the first `layer` decoder layers (the rest are
-    never run): hidden states are then read after that layer (plus the final norm)."""
+    """Load a backbone. `layer` keeps only the first `layer` decoder layers: only those are
+    built and read from the weights file (the rest are never run); hidden states are then
+    read after that layer (plus the final norm)."""
     force_offline()
     import torch
-    from transformers import AutoModel, AutoTokenizer
+    from transformers import AutoConfig, AutoModel, AutoTokenizer
 
     path = resolve_backbone_path(ref)
     sha = weights_fingerprint(path)
@@ -93,20 +130,14 @@ def load_backbone(
     if dtype is None:
         dtype = "bfloat16" if device.startswith("cuda") else "float32"
     try:
-        model = AutoModel.from_pretrained(str(source), dtype=getattr(torch, dtype))
+        config = AutoConfig.from_pretrained(str(source))
+        total, used = cut_config(config, layer)
+        model = AutoModel.from_pretrained(str(source), config=config, dtype=getattr(torch, dtype))
         tok = AutoTokenizer.from_pretrained(str(source))
+    except ModelError:
+        raise
     except Exception as exc:
         raise ModelError(f"cannot load backbone from {path}: {type(exc).__name__}: {exc}") from exc
-    total = int(model.config.num_hidden_layers)
-    used = total
-    if layer is not None and layer < total:
-        if layer < 1:
-            raise ModelError(f"layer must be between 1 and {total}")
-        model.layers = model.layers[:layer]
-        model.config.num_hidden_layers = layer
-        if getattr(model.config, "layer_types", None):
-            model.config.layer_types = model.config.layer_types[:layer]
-        used = layer
     model.eval().to(device)
     for p in model.parameters():
         p.requires_grad_(False)

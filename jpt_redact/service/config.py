@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Callable, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..errors import PolicyError
 
@@ -74,6 +74,12 @@ class StreamConfig(_Strict):
     holdback_chars: int = Field(64, ge=16, le=16_384,
                                 description="Tail never released before more text or the end: at least the longest value.")
     lookahead_chars: int = Field(24, ge=0, le=16_384, description="Text needed after a sentence end to flush there.")
+
+    @model_validator(mode="after")
+    def _holdback_inside_window(self) -> "StreamConfig":
+        if self.holdback_chars >= self.window_chars:
+            raise ValueError("holdback_chars must be smaller than window_chars")
+        return self
 
 
 class ServiceConfig(_Strict):

@@ -36,6 +36,7 @@ log = logging.getLogger("jpt_redact.service.proxy")
 # route -> path below the upstream base URL (which ends in /v1, as OpenAI clients expect)
 ROUTES = {"/v1/chat/completions": "/chat/completions", "/v1/completions": "/completions", "/v1/embeddings": "/embeddings"}
 REIDENTIFY_HEADER = "x-jpt-reidentify"
+PASSED_HEADERS = frozenset({"retry-after"})  # upstream answer headers passed back (and x-ratelimit-*)
 
 
 async def redact_json(svc: ServiceState, doc: Any, *, numbers: bool, request_id: str,
@@ -98,7 +99,8 @@ async def proxy_endpoint(request: Request) -> Response:
     finally:
         await answer.aclose()
     content = await _redact_answer(svc, raw, media, rid, vault)
-    return Response(content, status_code=answer.status_code, media_type=media or None, headers=extra)
+    passed = {k: v for k, v in answer.headers.items() if k.lower() in PASSED_HEADERS or k.lower().startswith("x-ratelimit-")}
+    return Response(content, status_code=answer.status_code, media_type=media or None, headers={**passed, **extra})
 
 
 async def _read_limited(answer: Any, limit: int) -> bytes:

@@ -44,7 +44,6 @@ class ServiceState:
         self.batcher: MicroBatcher | None = None
         self.http: Any = None
         self.upstream_key: str | None = None
-        self.ready = False
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
@@ -63,21 +62,17 @@ class ServiceState:
                 if self.upstream_key is None:
                     raise PolicyError(f"upstream.api_key_env: {upstream.api_key_env} is not set")
             self.http = httpx.AsyncClient(timeout=httpx.Timeout(upstream.timeout_s), follow_redirects=False)
-        self.ready = True
-        log.info("serving policy %s (model %s)", self.redactor.policy.name, self._model_id())
+        # after the warm-up the model is loaded, so asking for its id costs nothing
+        model = self.redactor.model_id if self.config.warmup else "loads on first use"
+        log.info("serving policy %s (model %s)", self.redactor.policy.name, model)
 
     async def stop(self) -> None:
-        self.ready = False
         if self.batcher is not None:
             await self.batcher.close(self.config.limits.graceful_shutdown_s)
         if self.http is not None:
             await self.http.aclose()
         if self.redactor is not None:
             self.redactor.close()
-
-    def _model_id(self) -> str:
-        engine = self.redactor.detector.loaded_engine if self.redactor.use_model else None
-        return getattr(engine, "model_id", "none")
 
     # -- the model -------------------------------------------------------------------------
     async def redact(self, texts: Sequence[str], *, request_id: str | None = None,

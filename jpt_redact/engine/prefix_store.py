@@ -1,0 +1,73 @@
+"""The policy prefix on disk: prompt pieces and prefix K/V, computed once per (model, policy).
+
+Computing the prefix of the default policy (~1,400 tokens through 16 layers) is most of a warm
+start, and it depends only on the model and the type definitions — never on a document. So
+`JPTEngine.prepare` keeps it in <cache>/prefix/<key>.safetensors:
+
+    key       SHA-256 of [format, prompt version, the backend's prefix identity (backbone
+              weights, layer, LoRA adapter, precision), the ordered (label, definition) pairs]
+    tensors   the backend's prefix state (`backend.prefix_tensors`), e.g. k0, v0, k1, ...
+    metadata  the key again, the prefix and bridge token ids
+
+Only backends that name a `prefix_identity` take part. Writes go to a temporary file renamed
+into place; a file that cannot be read, or does not fit the model, is recomputed and replaced.
+No user text is ever hashed or stored here.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any, Mapping
+
+from ..model.paths import cache_dir
+from ..model.prompt import PROMPT_VERSION, PromptPieces
+
+PREFIX_FORMAT = 1
+
+
+def prefix_key(identity: str, types: Mapping[str, str]) -> str:
+    blob = json.dumps([PREFIX_FORMAT, PROMPT_VERSION, identity, list(types.items())], ensure_ascii=False)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def prefix_path(key: str) -> Path:
+    return cache_dir() / "prefix" / f"{key[:40]}.safetensors"
+
+
+def load(backend: Any, identity: str, types: Mapping[str, str]) -> tuple[PromptPieces, Any] | None:
+    """(pieces, backend prefix state) from the store, or None (absent, unreadable, not fitting)."""
+    key = prefix_key(identity, types)
+    path = prefix_path(key)
+    if not path.is_file():
+        return None
+    try:
+        from safetensors import safe_open
+
+        with safe_open(str(path), framework="pt") as fh:
+            meta = fh.metadata() or {}
+            if meta.get("key") != key:
+                raise ValueError("key mismatch")
+            tensors = {name: fh.get_tensor(name) for name in fh.keys()}
+        pieces = PromptPieces(tuple(json.loads(meta["prefix_ids"])), tuple(json.loads(meta["bridge_ids"])))
+        return pieces, backend.prefix_from_tensors(pieces.prefix_ids, tensors)
+    except Exception:  # corrupt or foreign: recompute (save() replaces it)
+        return None
+
+
+def save(identity: str, types: Mapping[str, str], pieces: PromptPieces, tensors: Mapping[str, Any]) -> None:
+    """Best effort: a cache that cannot be written only costs the next start its time."""
+    from safetensors.torch import save_file
+
+    key = prefix_key(identity, types)
+    path = prefix_path(key)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{id(tensors)}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        save_file({k: v.contiguous().cpu() for k, v in tensors.items()}, str(tmp), metadata={
+            "key": key, "prefix_ids": json.dumps(list(pieces.prefix_ids)), "bridge_ids": json.dumps(list(pieces.bridge_ids)),
+        })
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)

@@ -1,0 +1,212 @@
+"""The torch backend's converted model in the cache: load in a fraction of a second, no transformers.
+
+<cache>/native/<key>/ holds the backbone cut at the checkpoint's layer with its LoRA adapter
+merged, in the packed decoder's fused layout (runtime/native.py), plus the tokenizer files:
+
+    weights.safetensors   fp32, memory-mapped on load
+    config.json           NativeConfig
+    tokenizer.json, tokenizer_config.json, chat_template.jinja (when the backbone has them)
+    meta.json             what it was made from, and whether the plain `tokenizers` tokenizer
+                          gives the same ids and offsets as the transformers one (checked here)
+
+The key hashes the backbone weights' SHA-256, the layer, the LoRA adapter files and this
+format, so a new adapter or backbone makes a new entry. The first run builds it from the
+transformers model (what `load_backbone` + `merge_lora` give); later runs import neither
+transformers nor peft. Written to a temporary directory and renamed into place; an entry that
+cannot be read is rebuilt.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any, Sequence
+
+from ..model.backbone import Backbone, backbone_source_dir, load_backbone
+from ..model.lora import lora_digest, merge_lora
+from ..model.paths import cache_dir, force_offline
+from .native import NATIVE_FORMAT, NativeConfig, NativeDecoder, fused_state, native_config
+
+STORE_FORMAT = 1
+WEIGHTS, CONFIG, META = "weights.safetensors", "config.json", "meta.json"
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "chat_template.jinja", "special_tokens_map.json")
+_BUILD_LOCK = threading.Lock()
+
+# Strings the two tokenizers must agree on before the plain one is trusted: quotes, newlines,
+# digits, emoji (multi-byte splits), Cyrillic, CJK, combining marks, tabs, long words.
+TOKENIZER_PROBES = (
+    "Please call John Smith at 555-0100 tomorrow.",
+    "He said \"Alice\" met Carol in Paris \U0001F600\nthen left.\t(555) 123-4567",
+    "Иван Петров живёт в Москве. 東京 北京 山田太郎 李小龙",
+    "  leading and trailing spaces  \n\n",
+    "café naïve Zürich São Paulo Kraków e\u0301 \U0001F44D\U0001F3FD \U0001F1EB\U0001F1F7",
+    "IBAN DE89370400440532013000, e-mail: a.b-c@example.co.uk; http://x.y/z?q=1",
+    "Supercalifragilisticexpialidocious_and_more_words_without_spaces_1234567890",
+    "' The second time: '",
+)
+
+
+def store_key(backbone_sha256: str, layer: int | None, lora_sha256: str) -> str:
+    blob = json.dumps([STORE_FORMAT, NATIVE_FORMAT, backbone_sha256, layer, lora_sha256])
+    return hashlib.sha256(blob.encode()).hexdigest()[:24]
+
+
+def store_dir(backbone_sha256: str, layer: int | None, checkpoint_dir: Path | None) -> Path:
+    return cache_dir() / "native" / store_key(backbone_sha256, layer, lora_digest(checkpoint_dir))
+
+
+def support(ref: str | None) -> tuple[bool, str]:
+    """Whether the packed decoder computes this backbone exactly, from its config alone."""
+    source, _ = backbone_source_dir(ref)
+    try:
+        raw = json.loads((Path(source) / "config.json").read_text())
+    except (OSError, ValueError):
+        return False, "no readable config.json"
+    cfg, why = native_config(raw)
+    return cfg is not None, why
+
+
+class FastTokenizer:
+    """The backbone's tokenizer through the `tokenizers` library alone (no transformers import).
+
+    Text tokenization (`tok(text, add_special_tokens=False, return_offsets_mapping=True)`) runs
+    here; anything else (the chat template, decoding) loads the transformers tokenizer from the
+    same files on first use — only when a policy's prompt is not in the prefix cache."""
+
+    def __init__(self, directory: Path):
+        from tokenizers import Tokenizer
+
+        self._dir = directory
+        self._tok = Tokenizer.from_file(str(directory / "tokenizer.json"))
+        self._full = None
+        self._lock = threading.Lock()
+
+    def __call__(self, text: str, add_special_tokens: bool = True, return_offsets_mapping: bool = False, **kw: Any):
+        if kw or isinstance(text, (list, tuple)):
+            return self._transformers()(text, add_special_tokens=add_special_tokens,
+                                        return_offsets_mapping=return_offsets_mapping, **kw)
+        enc = self._tok.encode(text, add_special_tokens=add_special_tokens)
+        out = {"input_ids": list(enc.ids)}
+        if return_offsets_mapping:
+            out["offset_mapping"] = [tuple(o) for o in enc.offsets]
+        return out
+
+    def _transformers(self):
+        with self._lock:
+            if self._full is None:
+                force_offline()
+                from transformers import AutoTokenizer
+
+                self._full = AutoTokenizer.from_pretrained(str(self._dir))
+            return self._full
+
+    def __len__(self) -> int:
+        return int(self._tok.get_vocab_size(with_added_tokens=True))
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._transformers(), name)
+
+
+def tokenizers_agree(hf_tokenizer: Any, fast: FastTokenizer, probes: Sequence[str] = TOKENIZER_PROBES) -> bool:
+    for text in probes:
+        a = hf_tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+        b = fast(text, add_special_tokens=False, return_offsets_mapping=True)
+        if list(a["input_ids"]) != b["input_ids"] or [tuple(o) for o in a["offset_mapping"]] != b["offset_mapping"]:
+            return False
+    return True
+
+
+def _complete(directory: Path) -> bool:
+    return all((directory / name).is_file() for name in (WEIGHTS, CONFIG, META))
+
+
+def load(directory: Path, *, device: str = "cpu", dtype: Any = None) -> tuple[NativeDecoder, Any, dict] | None:
+    """(decoder, tokenizer, meta) from a store entry, or None when it is missing or unreadable."""
+    if not _complete(directory):
+        return None
+    import torch
+    from safetensors.torch import load_file
+
+    try:
+        meta = json.loads((directory / META).read_text())
+        cfg = NativeConfig.from_dict(json.loads((directory / CONFIG).read_text()))
+        weights = load_file(str(directory / WEIGHTS), device="cpu")
+        decoder = NativeDecoder(cfg, weights, device=device, dtype=dtype or torch.float32)
+        tokenizer = FastTokenizer(directory) if meta.get("fast_tokenizer") else _hf_tokenizer(directory)
+    except Exception:  # a damaged entry costs a rebuild, never a wrong model
+        return None
+    return decoder, tokenizer, meta
+
+
+def _hf_tokenizer(directory: Path) -> Any:
+    force_offline()
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(str(directory))
+
+
+def build(directory: Path, backbone: Backbone, checkpoint_dir: Path | None, source: Path) -> None:
+    """Write a store entry from a loaded (cut, LoRA-merged) transformers backbone."""
+    from safetensors.torch import save_file
+
+    cfg, why = native_config(backbone.model.config.to_dict())
+    if cfg is None:
+        raise ValueError(why)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=directory.parent, prefix=".tmp-"))
+    try:
+        state = fused_state(backbone.model.state_dict(), cfg)
+        save_file({k: v.float().cpu().contiguous() for k, v in state.items()}, str(tmp / WEIGHTS),
+                  metadata={"format": str(STORE_FORMAT)})
+        (tmp / CONFIG).write_text(json.dumps(cfg.to_dict(), indent=1))
+        for name in TOKENIZER_FILES:
+            if (source / name).is_file():
+                shutil.copyfile(source / name, tmp / name)
+        fast_ok = (tmp / "tokenizer.json").is_file() and tokenizers_agree(backbone.tokenizer, FastTokenizer(tmp))
+        meta = {"format": STORE_FORMAT, "backbone_id": backbone.model_id, "backbone_sha256": backbone.weights_sha256,
+                "layer": backbone.num_layers_used, "num_layers_total": backbone.num_layers_total,
+                "lora_sha256": lora_digest(checkpoint_dir), "fast_tokenizer": fast_ok}
+        (tmp / META).write_text(json.dumps(meta, indent=1))
+        try:
+            if directory.exists():  # an unreadable entry being replaced
+                shutil.rmtree(directory, ignore_errors=True)
+            os.replace(tmp, directory)
+        except OSError:
+            if not _complete(directory):  # not a concurrent build that won the race
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def load_or_build(ref: str | None, layer: int | None, checkpoint_dir: Path | None, *, device: str = "cpu",
+                  dtype: Any = None) -> tuple[Backbone, str]:
+    """The backbone for the torch backend: the packed decoder from the store when the
+    architecture allows it (built on first use), else the transformers model. (backbone, note)."""
+    source, sha = backbone_source_dir(ref)
+    directory = store_dir(sha, layer, checkpoint_dir)
+    hit = load(directory, device=device, dtype=dtype)
+    if hit is None:
+        ok, why = support(ref)
+        if not ok:
+            bb = load_backbone(ref, layer=layer, device=device)
+            bb.model = merge_lora(bb.model, checkpoint_dir)
+            return bb, f"transformers ({why})"
+        with _BUILD_LOCK:
+            hit = load(directory, device=device, dtype=dtype)
+            if hit is None:
+                bb = load_backbone(ref, layer=layer, device="cpu", dtype="float32")
+                bb.model = merge_lora(bb.model, checkpoint_dir)
+                build(directory, bb, checkpoint_dir, Path(source))
+                hit = load(directory, device=device, dtype=dtype)
+        if hit is None:
+            raise RuntimeError("the converted backbone could not be read back")  # pragma: no cover
+    decoder, tokenizer, meta = hit
+    bb = Backbone(decoder, tokenizer, str(meta.get("backbone_id", "backbone")), sha,
+                  int(meta.get("num_layers_total", decoder.config.num_layers)), decoder.config.num_layers)
+    return bb, f"packed decoder ({directory.name})"

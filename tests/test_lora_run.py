@@ -1,0 +1,100 @@
+"""`jpt-redact train` with a `lora:` section, end to end on a tiny backbone: cache -> LoRA + heads ->
+checkpoint; the engine loads the checkpoint with the adapter merged, and a re-run resumes."""
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+torch = pytest.importorskip("torch")
+peft = pytest.importorskip("peft")
+
+from engine_fixtures import TYPES, make_backbone, make_tokenizer, one_torch_thread  # noqa: E402
+
+from jpt_redact.engine.loader import build_engine  # noqa: E402
+from jpt_redact.model.prompt import build_prompt, duplicated_suffix, tokenize_text  # noqa: E402
+from jpt_redact.train.loop import train_from_config  # noqa: E402
+from jpt_redact.train.lora_run import is_dev, plan_groups  # noqa: E402
+
+LAYERS = 4
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    root = tmp_path_factory.mktemp("lora-run")
+    tok = make_tokenizer()
+    bb = make_backbone("llama", layers=LAYERS, seed=5, tokenizer=tok)
+    bb.model.save_pretrained(str(root / "backbone"))
+    tok.save_pretrained(str(root / "backbone"))
+    cfg = {
+        "output_dir": str(root / "ckpt"), "work_dir": str(root / "work"), "backbone": str(root / "backbone"),
+        "layers": [LAYERS], "sources": [{"corpus": "synth", "max_examples": 24}], "group_size": 8,
+        "groups_per_shard": 1, "max_types": 6, "max_tokens": 32, "dev_fraction": 0.2, "seed": 3,
+        "lora": {"top_layers": 2, "rank": 4, "alpha": 8, "dropout": 0.0, "examples_per_step": 4,
+                 "max_steps": 4, "save_every": 2, "log_every": 2, "lr": 0.05, "heads_lr": 1e-3},
+    }
+    (root / "cfg.yaml").write_text(yaml.safe_dump(cfg))
+    with one_torch_thread():
+        out = train_from_config(root / "cfg.yaml")
+    return root, out
+
+
+def test_checkpoint_carries_the_adapter_and_its_settings(trained):
+    root, out = trained
+    config = json.loads((out / "config.json").read_text())
+    assert config["lora"] == {"rank": 4, "alpha": 8, "top_layers": 2,
+                              "modules": ["q_proj", "k_proj", "v_proj", "o_proj"]}
+    adapter = json.loads((out / "lora" / "adapter_config.json").read_text())
+    assert sorted(adapter["target_modules"]) == sorted(
+        f"layers.{i}.self_attn.{m}" for i in (2, 3) for m in ("q_proj", "k_proj", "v_proj", "o_proj"))
+    assert str(root) not in adapter["base_model_name_or_path"]  # no local paths in a shipped adapter
+    summary = json.loads((root / "work" / "summary.json").read_text())
+    assert summary["history"][-1]["step"] == 4 and summary["train_examples"] > 0
+
+
+def test_engine_reads_the_trained_adapter_merged(trained):
+    root, out = trained
+    with one_torch_thread():
+        engine = build_engine(str(out), backbone=str(root / "backbone"), backend="torch")
+        plain = make_backbone("llama", layers=LAYERS, seed=5, tokenizer=engine.tokenizer).model
+        adapted = peft.PeftModel.from_pretrained(make_backbone("llama", layers=LAYERS, seed=5).model,
+                                                 str(out / "lora")).eval()
+        pieces = build_prompt(engine.tokenizer, TYPES)
+        suffix, _ = duplicated_suffix(tokenize_text(engine.tokenizer, "Call John Smith in Paris").ids, pieces)
+        backend = engine.backend
+        got = backend.suffix_hidden_states(backend.prepare_prefix(pieces.prefix_ids), [suffix])[0]
+        ids = torch.tensor([list(pieces.prefix_ids) + suffix])
+        with torch.inference_mode():
+            want = adapted(input_ids=ids).last_hidden_state[0, len(pieces.prefix_ids):]
+            frozen = plain(input_ids=ids).last_hidden_state[0, len(pieces.prefix_ids):]
+    assert torch.allclose(got, want, atol=1e-4)
+    assert not torch.allclose(got, frozen, atol=1e-3)  # the adapter changed something
+
+
+def test_rerun_resumes_without_training_again(trained):
+    root, out = trained
+    before = (out / "heads.safetensors").read_bytes()
+    with one_torch_thread():
+        train_from_config(root / "cfg.yaml")
+    assert (out / "heads.safetensors").read_bytes() == before
+    log = (root / "work" / "train.log").read_text()
+    assert "resumed at step 4 of 4" in log
+
+
+def test_group_plans_do_not_depend_on_other_sources():
+    from jpt_redact.data import Example
+    from jpt_redact.train.config import TrainConfig
+    from jpt_redact.train.groups import LabelPool
+
+    exs = [Example(f"text {i} about Paris", [(len(f"text {i} about "), len(f"text {i} about Paris"), "CITY")],
+                   source="toy") for i in range(20)]
+    cfg = TrainConfig(output_dir="x", sources=[], group_size=8)
+    small = LabelPool({"CITY": ["a city"], "EMAIL": ["an email"]}, {"CITY": "location", "EMAIL": "contact"},
+                      {"toy": {"CITY"}}, {"toy": set()})
+    big = LabelPool({**small.defs, "GENE": ["a gene"]}, {**small.kinds, "GENE": "gene_protein"},
+                    {"toy": {"CITY"}, "bio": {"GENE"}}, {"toy": set()})
+    a = plan_groups(exs, small, source="toy", split="train", cfg=cfg, extra=None, per_group=None)
+    b = plan_groups(exs, big, source="toy", split="train", cfg=cfg, extra=None, per_group=None)
+    assert [[e.text for e in g.examples] for g in a] == [[e.text for e in g.examples] for g in b]
+    assert is_dev("same text", 0.5) == is_dev("same text", 0.5)
