@@ -12,14 +12,19 @@ People (per label, in this order; names compare case-, accent- and apostrophe-bl
       (with particles: van der Berg), suffix (Jr., MD) and possessive ('s); 'RAHMAN, Aisha'
       is surname first; 'AR' or 'A.R.' are initials.
   P2. Mentions with a given name and a surname are one person when their surnames are equal
-      and their given names are equal or one is the other's initial ('D. Whitaker' and
-      'Daniel J. Whitaker'); a different given name is a different person (Margaret and
-      Kathleen O'Donnell stay apart).
+      and their given names are one name: equal, one the other's initial ('D. Whitaker' and
+      'Daniel J. Whitaker'), a short form of three letters or more that leaves two or more
+      ('Jon', 'Jonathan'; not 'Dan', 'Dana') or a
+      common English nickname ('Liz', 'Elizabeth'); a different given name is a different
+      person (Margaret and Kathleen O'Donnell stay apart).
   P3. A single name ('Aisha', 'Mrs. O'Donnell', 'Okafor') joins the person whose given name
-      it is, or with a title the person whose surname it is (without a title: given name
+      it is (as in P2), or with a title the person whose surname it is (without a title: given name
       first, then surname); initials join the person with those initials.
-  P4. When several people fit, the one mentioned last before it wins (else the first after):
-      'Mrs. O'Donnell' after 'Margaret O'Donnell' and before 'Kathleen O'Donnell' is Margaret.
+  P4. A gendered title (Mr., Mrs., Ms., ...; in the finding or just before it) does not join a
+      person addressed with another one or whose given name Faker's name lists know as the
+      other gender ('Mr. Jensen' is Harold, not Edith). When several people still fit, the one
+      mentioned last before it wins (else the first after): 'Mrs. O'Donnell' after 'Margaret
+      O'Donnell' and before 'Kathleen O'Donnell' is Margaret.
   P5. A mention that fits no one is a person of its own; equal single names are one person.
 Organisations and places:
   O1. Names compare without case, accents, punctuation, a leading 'the', legal forms (Inc,
@@ -32,13 +37,17 @@ keeps digests.
 """
 from __future__ import annotations
 
+import importlib
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Callable, Mapping, Sequence
 
 from .findings import Span
 
 KINDS = ("person", "organization", "place")
+MALE_TITLES = frozenset("mr sir lord herr monsieur m sr don brother father fr".split())
+FEMALE_TITLES = frozenset("mrs ms miss madame mme mlle lady dame frau fraulein sra srta dona sister".split())
 TITLES = frozenset(
     "dr doctor mr mrs ms miss mx prof professor sir dame lady lord rev reverend fr father sister brother nurse "
     "capt captain sgt officer det detective judge hon herr frau fraulein mme mlle m monsieur madame sr sra srta "
@@ -54,6 +63,19 @@ GENERIC_WORDS = frozenset(
 ACRONYM_SKIP = frozenset({"of", "and", "the", "for", "&", "de", "du", "la"})
 PLACE_ABBREVIATIONS = {"st": "saint", "mt": "mount", "ft": "fort"}
 APOSTROPHES = "'\u2019\u02bc"
+# Short forms that are not prefixes of the name ('Jon' of 'Jonathan' is found as a prefix)
+NICKNAMES = {
+    "bob": "robert", "bobby": "robert", "rob": "robert", "bill": "william", "billy": "william", "will": "william",
+    "liz": "elizabeth", "beth": "elizabeth", "betty": "elizabeth", "lizzie": "elizabeth", "peggy": "margaret",
+    "maggie": "margaret", "meg": "margaret", "jim": "james", "jimmy": "james", "dick": "richard", "rick": "richard",
+    "mike": "michael", "mick": "michael", "jack": "john", "johnny": "john", "ted": "edward", "ned": "edward",
+    "tony": "anthony", "chuck": "charles", "charlie": "charles", "sue": "susan", "susie": "susan", "kate": "katherine",
+    "kathy": "katherine", "cathy": "catherine", "abby": "abigail", "sandy": "sandra", "becky": "rebecca",
+    "peg": "margaret", "hank": "henry", "harry": "henry", "larry": "lawrence", "jerry": "gerald", "andy": "andrew",
+}
+# Faker's given-name lists by gender, for P4 ('Mr. Jensen' is not Edith); Latin-script locales
+NAME_LOCALES = ("en_US", "en_GB", "en_IE", "en_IN", "en_NG", "es_ES", "fr_FR", "de_DE", "it_IT", "pt_PT", "pt_BR",
+                "nl_NL", "pl_PL", "ga_IE", "sv_SE", "hi_IN")
 
 
 @dataclass(frozen=True)
@@ -102,6 +124,8 @@ class _Name:
     form: str
     possessive: str
     upper: bool
+    gender: str = ""  # 'm' or 'f' from a title in or just before the mention ('Mrs. Okonkwo')
+    titled: bool = False  # a title in or just before the mention: a single name is a surname
 
 
 def _strip_possessive(raw: str) -> tuple[str, str]:
@@ -134,7 +158,8 @@ def parse_person(raw: str, index: int = 0, start: int = 0) -> _Name:
     while len(tokens) > 1 and fold(tokens[-1]).rstrip(".") in SUFFIXES:
         tokens.pop()
     title = _written_title(raw, title_tokens)
-    name = _Name(index, start, title, None, (), None, None, None, form, possessive, upper)
+    name = _Name(index, start, title, None, (), None, None, None, form, possessive, upper, _gender(title_tokens),
+                 bool(title))
     if not tokens:
         name.single = fold(text)
         return name
@@ -144,6 +169,9 @@ def parse_person(raw: str, index: int = 0, start: int = 0) -> _Name:
         if len(tokens) > 1 or (2 <= len(joined) <= 3 and joined.isupper() and not title):
             name.initials, name.form = fold(joined), "initials"  # may still be a name ('LEE'): P3
         return name
+    if all(fold(t) in PARTICLES for t in tokens[:-1]):  # 'van der Berg', 'de la Cruz': a surname alone
+        name.single, name.form, name.titled = " ".join(fold(t) for t in tokens), "single", True
+        return name
     last_at = len(tokens) - 1
     while last_at > 1 and fold(tokens[last_at - 1]) in PARTICLES:
         last_at -= 1
@@ -151,6 +179,51 @@ def parse_person(raw: str, index: int = 0, start: int = 0) -> _Name:
     name.middle = tuple(fold(t) for t in tokens[1:last_at])
     name.last = " ".join(fold(t) for t in tokens[last_at:])
     return name
+
+
+def _gender(title_tokens: Sequence[str]) -> str:
+    words = {fold(t).rstrip(".") for t in title_tokens}
+    return "m" if words & MALE_TITLES else "f" if words & FEMALE_TITLES else ""
+
+
+def title_before(text: str, start: int) -> list[str]:
+    """The title words written right before a mention ('Mrs. ' in 'Mrs. Okonkwo'), if any."""
+    words: list[str] = []
+    i = start
+    while True:
+        j = i
+        while j > 0 and text[j - 1] in " \t":
+            j -= 1
+        if j == i or j == 0:
+            return words
+        k = j - 1 if text[j - 1] == "." else j
+        m = k
+        while m > 0 and text[m - 1].isalpha():
+            m -= 1
+        if m == k or fold(text[m:k]) not in TITLES or (m > 0 and text[m - 1].isalnum()):
+            return words
+        words.insert(0, text[m:j])
+        i = m
+
+
+@lru_cache(maxsize=1)
+def _given_names() -> dict[str, str]:
+    found: dict[str, set[str]] = {}
+    for locale in NAME_LOCALES:
+        try:
+            provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+        except ImportError:  # pragma: no cover - faker is a dependency; without it, no hints
+            continue
+        for attr, gender in (("first_names_male", "m"), ("first_names_female", "f")):
+            names = getattr(provider, attr, ())
+            for name in names.keys() if isinstance(names, dict) else names:
+                found.setdefault(fold(name), set()).add(gender)
+    return {name: genders.pop() for name, genders in found.items() if len(genders) == 1}
+
+
+def name_gender(given: str | None) -> str:
+    """'m' or 'f' for a given name that Faker's lists know as one only ('' otherwise)."""
+    return _given_names().get(given or "", "") if given and len(given) > 1 else ""
 
 
 def _written_title(raw: str, title_tokens: list[str]) -> str:
@@ -170,6 +243,19 @@ class _Person:
         self.given, self.last, self.single = given, last, single
         self.starts: list[int] = []
         self.titled = False
+        self.genders: set[str] = set()
+        self.middles: set[str] = set()
+
+    def known_genders(self) -> set[str]:
+        """Genders this person's titles ('Mrs.') and given name (Faker's lists) point to."""
+        from_name = name_gender(self.given)
+        return self.genders | {from_name} if from_name else set(self.genders)
+
+    def add(self, n: "_Name") -> None:
+        self.starts.append(n.start)
+        self.titled = self.titled or n.titled
+        if n.gender:
+            self.genders.add(n.gender)
 
     @property
     def key(self) -> str:
@@ -182,11 +268,22 @@ class _Person:
         return "".join(p[0] for p in (self.given, self.last) if p)
 
 
+def same_given(a: str | None, b: str | None) -> bool:
+    """Given names of one person: equal, a short form ('Jon', 'Jonathan') or a nickname ('Liz')."""
+    if not a or not b:
+        return False
+    if a == b or NICKNAMES.get(a, a) == NICKNAMES.get(b, b):
+        return True
+    short, long = sorted((a, b), key=len)
+    # 'Dan' is Daniel, but 'Dana' is someone else: a short form leaves two letters or more
+    return len(short) >= 3 and len(long) - len(short) >= 2 and long.startswith(short)
+
+
 def _compatible(a: str | None, b: str | None) -> bool:
     if not a or not b:
         return False
     a, b = a.rstrip("."), b.rstrip(".")
-    return a == b or (len(a) == 1 and b.startswith(a)) or (len(b) == 1 and a.startswith(b))
+    return same_given(a, b) or (len(a) == 1 and b.startswith(a)) or (len(b) == 1 and a.startswith(b))
 
 
 def _nearest(people: list[_Person], start: int) -> _Person:
@@ -203,22 +300,25 @@ def _link_people(names: list[_Name]) -> dict[int, _Person]:
     full = [n for n in names if n.given and n.last]
     # P2: full given names first, so an initial or a single name can join them in any order
     for n in sorted(full, key=lambda n: (_is_initial(n.given or ""), n.start)):
-        fits = [p for p in people if p.last == n.last and _compatible(p.given, n.given)]
+        # 'Kelly Ann' after 'Kelly Ann Marsh': a second given name, not a surname
+        fits = [p for p in people if (p.last == n.last and _compatible(p.given, n.given))
+                or (p.given == n.given and n.last in p.middles)]
         person = _nearest(fits, n.start) if fits else None
         if person is None:
             person = _Person(n.given, n.last)
             people.append(person)
         elif len((person.given or "").rstrip(".")) == 1 and len((n.given or "").rstrip(".")) > 1:
             person.given = n.given
-        person.starts.append(n.start)
+        if person.last == n.last:
+            person.middles.update(n.middle)
+        person.add(n)
         owner[n.index] = person
     for n in sorted((n for n in names if n.index not in owner), key=lambda n: n.start):
         person = _place_partial(n, people)
         if person is None:
             person = _Person(None, None, n.single or n.initials)
             people.append(person)
-        person.starts.append(n.start)
-        person.titled = person.titled or bool(n.title)
+        person.add(n)
         owner[n.index] = person
     return owner
 
@@ -230,10 +330,13 @@ def _place_partial(n: _Name, people: list[_Person]) -> _Person | None:
         if fits:
             return _nearest(fits, n.start)
     value = n.single
-    by_given = [p for p in people if p.given and p.given == value]
+    # P4: a 'Mrs.' is not the person an earlier 'Mr.' named, nor one called Harold
+    if n.gender:
+        people = [p for p in people if not p.known_genders() or n.gender in p.known_genders()]
+    by_given = [p for p in people if p.given and len(p.given) > 1 and same_given(p.given, value)]
     by_last = [p for p in people if p.last and (p.last == value or p.last.split()[-1] == value)]
     by_single = [p for p in people if p.single == value]
-    order = (by_last, by_given) if n.title else (by_given, by_last)
+    order = (by_last, by_given) if n.titled else (by_given, by_last)
     for fits in (*order, by_single):
         if fits:
             return _nearest(fits, n.start)
@@ -250,10 +353,18 @@ def _person_mention(n: _Name, person: _Person) -> Mention:
     form = n.form
     if form == "single":
         is_last = bool(last) and n.single in (last, (last or "").split()[-1])
-        form = "last" if is_last and (bool(n.title) or n.single != first) else "first"
+        form = "last" if is_last and (n.titled or n.single != first) else "first"
     elif form == "initials" and person.initials != n.initials:
         form = "last" if last and n.single == last else "first"  # 'LEE' read as initials at first
     return Mention("person", person.key, first, last, form, n.title, n.possessive, n.upper)
+
+
+def _parse_in(text: str, span: Span, index: int) -> _Name:
+    name = parse_person(text[span.start : span.end], index, span.start)
+    before = title_before(text, span.start)  # 'Mrs. ' outside the span still says surname, and who
+    if before and not name.title:
+        name.gender, name.titled = _gender(before), True
+    return name
 
 
 # -- organisations and places ----------------------------------------------------------------------
@@ -315,7 +426,7 @@ def link_mentions(text: str, spans: Sequence[Span], kinds: Mapping[str, str]) ->
     for label, indexes in by_label.items():
         kind = kinds[label]
         if kind == "person":
-            names = [parse_person(text[spans[i].start : spans[i].end], i, spans[i].start) for i in indexes]
+            names = [_parse_in(text, spans[i], i) for i in indexes]
             owner = _link_people(names)
             for n in names:
                 out[n.index] = _person_mention(n, owner[n.index])

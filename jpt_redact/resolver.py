@@ -29,21 +29,21 @@ Rules, applied in this order (docs/policies.md repeats them for policy authors):
 
 A candidate outside the text raises DetectionError (a span dropped there would be a value left
 unredacted without a word). Cost: O(n log n) in the number of candidates: rule 4 sorts and
-sweeps, rule 5 keeps the claimed characters as sorted disjoint intervals and visits, per span,
-only the intervals it overlaps (bisection); characters that no later span can claim (a
+sweeps, rule 5 keeps the claimed characters as disjoint intervals (jpt_redact.intervals) and visits,
+per span, only the intervals it overlaps; characters that no later span can claim (a
 whitespace-only or too-short remainder) are merged into the visited intervals so that later
 spans do not walk them again. Post-resolution steps (merging fragments of one value, linking
 mentions) run after `resolve`, in their own modules.
 """
 from __future__ import annotations
 
-import bisect
 from functools import lru_cache
 from typing import TYPE_CHECKING, Mapping, Sequence
 
 from . import safe_regex
 from .errors import DetectionError
 from .findings import MODEL_RECOGNIZER, Span  # noqa: F401  (MODEL_RECOGNIZER re-exported)
+from .intervals import DisjointIntervals
 from .recognizer import DENY_LIST_NAME
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -109,53 +109,6 @@ def _union(cluster: list[Span], policy: "Policy") -> Span:
     )
 
 
-class _Intervals:
-    """Disjoint half-open intervals, sorted, touching ones coalesced; bisection finds the ones a
-    range overlaps. Slice assignment keeps the lists sorted (a memmove, not a Python loop)."""
-
-    __slots__ = ("starts", "ends")
-
-    def __init__(self) -> None:
-        self.starts: list[int] = []
-        self.ends: list[int] = []
-
-    def overlapping(self, start: int, end: int) -> tuple[int, int]:
-        """Index range [i, j) of the intervals that overlap [start, end)."""
-        i = bisect.bisect_right(self.ends, start)  # first interval ending after start
-        j = bisect.bisect_left(self.starts, end)  # intervals from j on start at or after end
-        return i, max(i, j)
-
-    def intersects(self, start: int, end: int) -> bool:
-        i, j = self.overlapping(start, end)
-        return j > i
-
-    def covers(self, pos: int) -> bool:
-        i = bisect.bisect_right(self.starts, pos) - 1
-        return i >= 0 and self.ends[i] > pos
-
-    def gaps(self, start: int, end: int) -> list[tuple[int, int]]:
-        """The parts of [start, end) that no interval covers, in order."""
-        i, j = self.overlapping(start, end)
-        out, cursor = [], start
-        for k in range(i, j):
-            if self.starts[k] > cursor:
-                out.append((cursor, self.starts[k]))
-            cursor = max(cursor, self.ends[k])
-        if cursor < end:
-            out.append((cursor, end))
-        return out
-
-    def add(self, start: int, end: int) -> None:
-        if start >= end:
-            return
-        i = bisect.bisect_left(self.ends, start)  # first interval ending at or after start: touches
-        j = bisect.bisect_right(self.starts, end)  # intervals before j start at or before end: touch
-        if j > i:
-            start, end = min(start, self.starts[i]), max(end, self.ends[j - 1])
-        self.starts[i:j] = [start]
-        self.ends[i:j] = [end]
-
-
 def _strip(text: str, start: int, end: int) -> tuple[int, int]:
     while start < end and text[start].isspace():
         start += 1
@@ -205,11 +158,11 @@ def resolve(text: str, candidates: Sequence[Span], policy: "Policy",
         return ()
 
     ranked = sorted(_merge_same_label(kept, policy), key=lambda s: _strength(s, policy), reverse=True)
-    claimed = _Intervals()  # characters given to a stronger span
+    claimed = DisjointIntervals()  # characters given to a stronger span
     # `claimed` plus gaps no later span can claim: every deny-list span ranks before every
     # other span, and a remainder left unclaimed (whitespace only, or shorter than the minimum
     # after stripping) stays so for any later span, whose piece of it is a sub-interval.
-    visited = _Intervals()
+    visited = DisjointIntervals()
     result: list[Span] = []
     for s in ranked:
         if not claimed.intersects(s.start, s.end):  # untouched: kept whole, as proposed

@@ -21,7 +21,7 @@ PACKAGE = "jpt_redact"
 # nothing inside the package may import it (`__version__` is in jpt_redact.version).
 LAYERS: list[tuple[str, ...]] = [
     ("errors", "version"),
-    ("findings", "registry", "validators", "keys", "io", "data", "weights", "policies", "plugins", "safe_regex"),
+    ("findings", "registry", "validators", "keys", "io", "data", "weights", "policies", "plugins", "safe_regex", "intervals"),
     ("policy", "evaluate", "linking"),
     ("recognizer", "plugins.recognizers", "exporters"),
     ("resolver", "whole_values"),

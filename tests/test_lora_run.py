@@ -20,16 +20,31 @@ from jpt_redact.train.lora_run import is_dev, plan_groups  # noqa: E402
 LAYERS = 4
 
 
+def _tiny_wnut17(data_root):
+    """A 24-sentence stand-in for the WNUT17 training file (the loop reads corpora by name)."""
+    folder = data_root / "wnut17"
+    folder.mkdir(parents=True)
+    people, places = ["John", "Alice", "Carol"], ["Paris", "Berlin", "London"]
+    lines = []
+    for i in range(24):
+        lines += [f"{people[i % 3]}\tB-person", "met\tO", "me\tO", "in\tO", f"{places[i % 3]}\tB-location",
+                  f"day{i}\tO", ""]
+    (folder / "wnut17train.conll").write_text("\n".join(lines), encoding="utf-8")
+
+
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     root = tmp_path_factory.mktemp("lora-run")
+    _tiny_wnut17(root / "data")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("JPT_REDACT_DATA", str(root / "data"))
     tok = make_tokenizer()
     bb = make_backbone("llama", layers=LAYERS, seed=5, tokenizer=tok)
     bb.model.save_pretrained(str(root / "backbone"))
     tok.save_pretrained(str(root / "backbone"))
     cfg = {
         "output_dir": str(root / "ckpt"), "work_dir": str(root / "work"), "backbone": str(root / "backbone"),
-        "layers": [LAYERS], "sources": [{"corpus": "synth", "max_examples": 24}], "group_size": 8,
+        "layers": [LAYERS], "sources": [{"corpus": "wnut17", "max_examples": 24}], "group_size": 8,
         "groups_per_shard": 1, "max_types": 6, "max_tokens": 32, "dev_fraction": 0.2, "seed": 3,
         "lora": {"top_layers": 2, "rank": 4, "alpha": 8, "dropout": 0.0, "examples_per_step": 4,
                  "max_steps": 4, "save_every": 2, "log_every": 2, "lr": 0.05, "heads_lr": 1e-3},
@@ -37,7 +52,8 @@ def trained(tmp_path_factory):
     (root / "cfg.yaml").write_text(yaml.safe_dump(cfg))
     with one_torch_thread():
         out = train_from_config(root / "cfg.yaml")
-    return root, out
+    yield root, out
+    mp.undo()
 
 
 def test_checkpoint_carries_the_adapter_and_its_settings(trained):
@@ -72,8 +88,9 @@ def test_engine_reads_the_trained_adapter_merged(trained):
     assert not torch.allclose(got, frozen, atol=1e-3)  # the adapter changed something
 
 
-def test_rerun_resumes_without_training_again(trained):
+def test_rerun_resumes_without_training_again(trained, monkeypatch):
     root, out = trained
+    monkeypatch.setenv("JPT_REDACT_DATA", str(root / "data"))
     before = (out / "heads.safetensors").read_bytes()
     with one_torch_thread():
         train_from_config(root / "cfg.yaml")

@@ -5,11 +5,12 @@
     spans = scores[0].spans(thresholds)                      # decoding, repeatable
     spans = engine.predict(texts, policy.model_types(), thresholds)   # both in one call
 
-Per policy (type set) the engine computes once: the prompt prefix and its KV states, the
-definition embeddings and their projections. Per call it tokenizes each text, cuts long
-texts into overlapping windows, runs windows in batches through the backend, scores
-second-copy tokens with the heads and decodes spans. A loaded engine is safe to share
-between threads.
+Per policy (type set) the engine computes once: the prompt prefix and its KV states (kept on
+disk by engine/prefix_store.py when the backend names a prefix identity), the definition
+embeddings and their projections. Per call it tokenizes each text, cuts long texts into
+overlapping windows, runs windows in batches through the backend — packed into one sequence
+without padding when the backend offers `packed_hidden_states` — scores second-copy tokens
+with the heads and decodes spans. A loaded engine is safe to share between threads.
 """
 from __future__ import annotations
 
@@ -25,8 +26,12 @@ from ..errors import DetectionError
 from ..findings import Span
 from ..model.decode import decode_spans
 from ..model.prompt import PromptPieces, TokenizedText, build_prompt, duplicated_suffix, tokenize_text
+from . import prefix_store
 from .base import DEFAULT_THRESHOLD
 
+# Suffix tokens per packed forward pass at most: large enough for GEMMs to run at full speed
+# (docs/benchmarks.md#speed), small enough to keep activations in tens of MB.
+PACK_TOKENS = 4096
 _MEMO_MAX = 64  # decodings kept per text (calibration tries a few hundred threshold sets)
 
 
@@ -113,6 +118,8 @@ class JPTEngine:
         window_tokens: int = 256,
         window_overlap: int = 32,
         batch_size: int = 8,
+        pack_tokens: int = PACK_TOKENS,
+        prefix_store: bool = True,
     ):
         import torch
 
@@ -128,6 +135,8 @@ class JPTEngine:
         self.window_tokens = window_tokens
         self.window_overlap = window_overlap
         self.batch_size = batch_size
+        self.pack_tokens = pack_tokens
+        self.prefix_store = prefix_store
         self._prepared: dict[str, PreparedTypes] = {}
         self._lock = threading.Lock()
 
@@ -140,16 +149,32 @@ class JPTEngine:
                 return hit
             torch = self._torch
             labels = tuple(types)
-            pieces = build_prompt(self.tokenizer, types)
             emb = self.encoder.encode([self.o_definition] + [types[label] for label in labels])
             with torch.inference_mode():
                 t = torch.from_numpy(emb)
                 projected = self.heads.project_types(t[1:], t[0])
-            prepared = PreparedTypes(labels, pieces, self.backend.prepare_prefix(pieces.prefix_ids), projected)
+            pieces, prefix = self._prefix(types)
+            prepared = PreparedTypes(labels, pieces, prefix, projected)
             if len(self._prepared) > 32:  # policies are few; bound the memory anyway
                 self._prepared.pop(next(iter(self._prepared)))
             self._prepared[key] = prepared
             return prepared
+
+    def _prefix(self, types: Mapping[str, str]) -> tuple[PromptPieces, Any]:
+        """Prompt pieces and the backend's prefix state: from the on-disk store when the
+        backend takes part (`prefix_identity`), else (and on a miss, then stored) computed."""
+        identity = getattr(self.backend, "prefix_identity", None) if self.prefix_store else None
+        if identity and getattr(self.backend, "use_prefix_cache", True):
+            hit = prefix_store.load(self.backend, identity, types)
+            if hit is not None:
+                return hit
+        pieces = build_prompt(self.tokenizer, types)
+        prefix = self.backend.prepare_prefix(pieces.prefix_ids)
+        if identity and getattr(self.backend, "use_prefix_cache", True):
+            tensors = self.backend.prefix_tensors(prefix)
+            if tensors:
+                prefix_store.save(identity, types, pieces, tensors)
+        return pieces, prefix
 
     # -- per call ---------------------------------------------------------------------
     def score(self, texts: Sequence[str], types: Mapping[str, str], *,
@@ -183,28 +208,49 @@ class JPTEngine:
         best_centrality = [np.full(len(t.ids), -1.0) for t in toks]
         items.sort(key=lambda it: it[2] - it[1], reverse=True)  # similar lengths pad less
         bs = batch_size or self.batch_size
-        for b0 in range(0, len(items), bs):
-            batch = items[b0 : b0 + bs]
-            suffixes, starts = [], []
-            for ti, s, e in batch:
-                ids, second = duplicated_suffix(toks[ti].ids[s:e], prepared.pieces)
-                suffixes.append(ids)
-                starts.append(second)
-            hidden = self.backend.suffix_hidden_states(prepared.prefix, suffixes)
-            with torch.inference_mode():
-                for row, ((ti, s, e), second) in enumerate(zip(batch, starts)):
-                    h = hidden[row, second : second + (e - s)]
-                    soft, sig = self.heads.logits(h, prepared.projected)
-                    p = self.heads.probabilities(soft, sig).numpy()
-                    n = len(toks[ti].ids)
-                    idx = np.arange(s, e)
-                    left = np.where(s > 0, idx - s, np.inf)
-                    right = np.where(e < n, e - 1 - idx, np.inf)
-                    cent = np.minimum(left, right)
-                    take = cent > best_centrality[ti][s:e]
-                    probs[ti][s:e][take] = p[take]
-                    best_centrality[ti][s:e][take] = cent[take]
+        packing = bool(getattr(self.backend, "supports_packing", False))
+        for batch in self._batches(items, bs, packing, len(prepared.pieces.bridge_ids)):
+            suffixes = [duplicated_suffix(toks[ti].ids[s:e], prepared.pieces)[0] for ti, s, e in batch]
+            lengths = [e - s for _, s, e in batch]
+            if packing:  # one sequence, no padding; only the second copies come back
+                states = self.backend.packed_hidden_states(prepared.prefix, suffixes, keep_last=lengths)
+            else:
+                hidden = self.backend.suffix_hidden_states(prepared.prefix, suffixes)
+                states = [hidden[row, len(suf) - n : len(suf)] for row, (suf, n) in enumerate(zip(suffixes, lengths))]
+            with torch.inference_mode():  # the heads once for the whole batch
+                soft, sig = self.heads.logits(torch.cat(states), prepared.projected)
+                p_all = self.heads.probabilities(soft, sig).numpy()
+            offsets = np.cumsum([0] + lengths)
+            for row, (ti, s, e) in enumerate(batch):
+                p = p_all[offsets[row] : offsets[row + 1]]
+                n = len(toks[ti].ids)
+                idx = np.arange(s, e)
+                left = np.where(s > 0, idx - s, np.inf)
+                right = np.where(e < n, e - 1 - idx, np.inf)
+                cent = np.minimum(left, right)
+                take = cent > best_centrality[ti][s:e]
+                probs[ti][s:e][take] = p[take]
+                best_centrality[ti][s:e][take] = cent[take]
         return list(zip(toks, probs))
+
+    def _batches(self, items: list[tuple[int, int, int]], bs: int, packing: bool, bridge: int):
+        """Windows per forward pass: `bs` of them; packed, also at most `pack_tokens` suffix
+        tokens (a window alone may exceed it), which bounds the per-pass activations."""
+        if not packing:
+            for b0 in range(0, len(items), bs):
+                yield items[b0 : b0 + bs]
+            return
+        batch: list[tuple[int, int, int]] = []
+        tokens = 0
+        for it in items:
+            n = 2 * (it[2] - it[1]) + bridge
+            if batch and (len(batch) >= bs or tokens + n > self.pack_tokens):
+                yield batch
+                batch, tokens = [], 0
+            batch.append(it)
+            tokens += n
+        if batch:
+            yield batch
 
     def predict(
         self,

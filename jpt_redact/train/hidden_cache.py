@@ -4,12 +4,14 @@ For LoRA on the top K of L kept layers, the states entering layer L-K+1 never ch
 training. They are computed once here — the type-set prefix once per group, each example's
 duplicated text once, attending to the prefix through its KV cache — and stored as float16
 shards (one per `groups_per_shard` groups, written atomically, skipped on resume), with the
-token labels of each example's second copy.
+token labels of each example's second copy. A time budget is spent once across resumed runs
+(`spent.json` beside the shards).
 """
 from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 import logging
 import os
 import time
@@ -86,14 +88,18 @@ def cache_groups(
     out_dir.mkdir(parents=True, exist_ok=True)
     store = getattr(torch, dtype)
     shards: list[Path] = []
-    t0, n_tok = time.time(), 0
+    # the budget counts the time of earlier (interrupted) runs too: a resumed run must not get
+    # a fresh budget for a source that has already spent its own
+    spent_file = out_dir / "spent.json"
+    spent = json.loads(spent_file.read_text())["seconds"] if spent_file.is_file() else 0.0
+    t0, n_tok = time.time() - spent, 0
     for shard_no, g0 in enumerate(range(0, len(groups), groups_per_shard)):
         path = out_dir / f"shard-{shard_no:05d}.pt"
         if path.exists():
             shards.append(path)
             continue
         if budget_seconds is not None and time.time() - t0 > budget_seconds:
-            log.info("hidden cache %s: time budget reached after %d new shards", out_dir.name, len(shards))
+            log.info("hidden cache %s: time budget reached with %d shards", out_dir.name, len(shards))
             break
         records = []
         for group in groups[g0 : g0 + groups_per_shard]:
@@ -126,6 +132,9 @@ def cache_groups(
         torch.save(records, tmp)
         os.replace(tmp, path)
         shards.append(path)
+        spent_tmp = spent_file.with_suffix(".tmp")
+        spent_tmp.write_text(json.dumps({"seconds": time.time() - t0}))
+        os.replace(spent_tmp, spent_file)
         log.info("hidden cache %s: shard %d (%d of %d groups; %.0f tokens/s)", out_dir.name, shard_no,
                  min(g0 + groups_per_shard, len(groups)), len(groups), n_tok / max(1e-9, time.time() - t0))
     return shards

@@ -14,11 +14,11 @@ quantifiers over the same characters (`\\s*:?\\s*` is quadratic, `\\s*(?::\\s*)?
 """
 from __future__ import annotations
 
-import bisect
 import math
 from collections import Counter
 from typing import Any, Callable, ClassVar
 
+from ...intervals import DisjointIntervals
 from ...safe_regex import SafePattern, ensure_safe
 from ...validators import digits_of  # noqa: F401  (re-exported for the recognizers here)
 
@@ -72,21 +72,16 @@ def _longest_then_strongest(item: tuple[tuple[int, int], float]) -> tuple:
 def drop_nested(found: dict[tuple[int, int], float],
                 key: Callable[[tuple[tuple[int, int], float]], Any] = _longest_then_strongest) -> list[tuple[int, int, float]]:
     """Keep the longest of overlapping matches from one recognizer (ties: higher score, then
-    earlier start; `key` may order them otherwise). Greedy in that order; each candidate is
-    checked against its two neighbours among the kept (disjoint, sorted) spans by bisection."""
-    starts: list[int] = []  # kept spans, sorted by start; disjoint, so ends are sorted too
-    ends: list[int] = []
-    scores: list[float] = []
+    earlier start; `key` may order them otherwise). Greedy in that order, each candidate
+    checked against the kept ones by bisection (jpt_redact.intervals)."""
+    kept_chars = DisjointIntervals()
+    kept: list[tuple[int, int, float]] = []
     for (s, e), score in sorted(found.items(), key=key):
-        i = bisect.bisect_right(starts, s)
-        if i > 0 and ends[i - 1] > s:
-            continue  # the kept span starting at or before s reaches into it
-        if i < len(starts) and starts[i] < e:
-            continue  # the next kept span starts inside it
-        starts.insert(i, s)
-        ends.insert(i, e)
-        scores.insert(i, score)
-    return list(zip(starts, ends, scores))
+        if s < e and not kept_chars.intersects(s, e):
+            kept_chars.add(s, e)
+            kept.append((s, e, score))
+    kept.sort()
+    return kept
 
 
 def shannon_entropy(value: str) -> float:

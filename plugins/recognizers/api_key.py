@@ -29,8 +29,10 @@ _VENDOR = compile(
 )
 _JWT = compile(r"(?<![\w.-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}(?![\w.-])", name="pattern:api_key")
 _BEARER = compile(r"(?<!\w)(?:Bearer|Token)\s+(?P<value>[A-Za-z0-9._~+/-]{20,}=*)(?![\w.~+/=-])", name="pattern:api_key")
+# At most eight words before the key name (db_read_api_key): an unbounded `(?:[A-Za-z0-9]+[_-])*`
+# backtracks in quadratic time in the regex module on a long snake_case run.
 _ASSIGNED = compile(
-    r"(?<![\w-])[\"']?(?:[A-Za-z0-9]+[_-])*(?:api[_-]?key|apikey|secret(?:[_-]?key)?|access[_-]?key(?:[_-]?id)?|"
+    r"(?<![\w-])[\"']?(?:[A-Za-z0-9]+[_-]){0,8}(?:api[_-]?key|apikey|secret(?:[_-]?key)?|access[_-]?key(?:[_-]?id)?|"
     r"access[_-]?token|auth[_-]?token|client[_-]?secret|private[_-]?token|refresh[_-]?token)[\"']?"
     r"\s*(?:=|:|=>)\s*[\"']?(?P<value>[A-Za-z0-9._~+/=-]{12,})",
     IGNORECASE,

@@ -6,16 +6,19 @@ from __future__ import annotations
 from ...safe_regex import IGNORECASE, compile
 from ._base import RegexRecognizer
 
+# User and password are bounded (256 characters): unbounded, every scheme in a long run without
+# spaces ('postgres://a:)postgres://a:)...') scans to the end of the run for an '@', quadratic.
+# Likewise at most 32 key=value pairs before Password= in an ADO string.
 _URI = compile(
     r"(?<![\w+.-])(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|redis|rediss|amqps?|mssql|sqlserver|oracle|"
     r"jdbc:[a-z]+|ftp|sftp|smtp|ldap|ldaps|clickhouse|cockroachdb|snowflake)(?:\+[a-z0-9]+)?://"
-    r"[^\s:/@\"']+:[^\s@\"']+@[^\s\"'<>]+",
+    r"[^\s:/@\"']{1,256}:[^\s@\"']{1,256}@[^\s\"'<>]+",
     IGNORECASE,
     name="pattern:connection_string",
 )
 _ADO = compile(
-    r"(?<!\w)(?:(?:Server|Data Source|Host|Address|Driver|Provider)\s*=[^;\n]+;)"
-    r"(?:[^;\n=]+=[^;\n]*;)*?\s*(?:Password|Pwd)\s*=[^;\n]+;?",
+    r"(?<!\w)(?:(?:Server|Data Source|Host|Address|Driver|Provider)\s*=[^;\n]{1,1024};)"
+    r"(?:[^;\n=]{1,256}=[^;\n]{0,1024};){0,32}?\s*(?:Password|Pwd)\s*=[^;\n]+;?",
     IGNORECASE,
     name="pattern:connection_string",
 )

@@ -1,5 +1,6 @@
 """Host names written without a scheme (web-01.aisharahman.example, janes-laptop.local), after a
-context word such as 'host', 'hostname', 'server', 'node' or 'machine' within 40 characters.
+context word such as 'host', 'hostname', 'server', 'node' or 'machine' within 40 characters
+before, in the same clause.
 
 A host name is dot-separated labels of letters, digits and inner hyphens, the last one
 starting with a letter; a name whose last label is a file extension (app.py, notes.txt) is a
@@ -29,12 +30,23 @@ class HostnameRecognizer(RegexRecognizer):
     name = NAME
     rules = ((_FQDN, 0.9), (_SINGLE, 0.85))
 
+    @staticmethod
+    def _named_host(text: str, start: int) -> bool:
+        """A context word within 40 characters before, in the same clause (no ';', '. ' or line break)."""
+        last = None
+        for m in _CONTEXT.finditer(text, max(0, start - 40), start):
+            last = m
+        if last is None:
+            return False
+        between = text[last.end() : start]
+        return not any(c in between for c in ";\n") and ". " not in between
+
     def find(self, text: str) -> list[tuple[int, int, float]]:
         out = []
         for start, end, score in super().find(text):
             value = text[start:end]
             if "." in value:
-                if value.rsplit(".", 1)[1].lower() in FILE_EXTENSIONS or not _CONTEXT.search(text, max(0, start - 40), start):
+                if value.rsplit(".", 1)[1].lower() in FILE_EXTENSIONS or not self._named_host(text, start):
                     continue
             elif not any(c.isdigit() or c == "-" for c in value):
                 continue  # 'host: primary': a word, not a machine's name

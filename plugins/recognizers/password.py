@@ -8,14 +8,15 @@ from __future__ import annotations
 from ...safe_regex import IGNORECASE, compile
 from ._base import RegexRecognizer
 
+# At most eight words before the name (db_admin_password): see api_key.py
 _QUOTED = compile(
-    r"(?<![\w-])[\"']?(?:[A-Za-z0-9]+[_-])*(?:password|passwd|passphrase|pwd|pass)[\"']?\s*(?:=|:|=>)\s*"
+    r"(?<![\w-])[\"']?(?:[A-Za-z0-9]+[_-]){0,8}(?:password|passwd|passphrase|pwd|pass)[\"']?\s*(?:=|:|=>)\s*"
     r"(?P<q>[\"'])(?P<value>[^\"'\n]{4,128})(?P=q)",
     IGNORECASE,
     name="pattern:password",
 )
 _BARE = compile(
-    r"(?<![\w-])(?:[A-Za-z0-9]+[_-])*(?:password|passwd|passphrase|pwd)\s*(?:=|:|=>)\s*(?P<value>[^\s\"',;&]{4,128})",
+    r"(?<![\w-])(?:[A-Za-z0-9]+[_-]){0,8}(?:password|passwd|passphrase|pwd)\s*(?:=|:|=>)\s*(?P<value>[^\s\"',;&]{4,128})",
     IGNORECASE,
     name="pattern:password",
 )

@@ -2,10 +2,10 @@
 
 The `password` recognizer needs 'password: X' or 'password is X'; people write the value a
 few words later. This one takes a token within 60 characters after 'password', 'passcode',
-'passphrase', 'pwd' or 'PIN' on the same line, if the token looks generated: 8 to 64
+'passphrase' or 'PIN' on the same line, if the token looks generated: 8 to 64
 characters with at least three of lower case, upper case, digits and symbols (an upper-case
 letter or a symbol other than '._-' among them: web-01.example.org is a name), two letters
-or more, and not an email address, URL or path. Its
+or more, and not an email address, URL, path or key=value pair (USER=root). Its
 score (0.75) is below that of the labelled forms: only the shape and the nearby word vouch.
 """
 from __future__ import annotations
@@ -13,7 +13,8 @@ from __future__ import annotations
 from ...safe_regex import IGNORECASE, compile
 
 NAME = "pattern:password_nearby"
-_KEYWORD = compile(r"\b(?:pass(?:word|wd|code|phrase)s?|pwd|pin)\b", IGNORECASE, name=NAME)
+# not PWD: in logs and shells it is the working directory
+_KEYWORD = compile(r"\b(?:pass(?:word|wd|code|phrase)s?|pin)\b", IGNORECASE, name=NAME)
 _TOKEN = compile(r"(?<![^\s\"'(\[])[^\s\"'()\[\]<>`]{8,64}(?![^\s\"'()\[\]<>`])", name=NAME)
 _TRAILING = ".,;:!?"
 WINDOW = 60
@@ -28,7 +29,7 @@ def looks_generated(value: str) -> bool:
     if not classes[1] and all(c.isalnum() or c in "._-" for c in value):
         return False  # web-01.example.org, build_2024-06: names in lower case, not generated
     at = value.find("@")
-    return not ((at >= 0 and "." in value[at:]) or "://" in value or value.startswith(("/", "~")))
+    return not ((at >= 0 and "." in value[at:]) or "://" in value or "=" in value or value.startswith(("/", "~")))
 
 
 class PasswordNearbyRecognizer:

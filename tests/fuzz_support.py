@@ -1,0 +1,168 @@
+"""Shared pieces of the hardening campaign (issue 14): what "every shipped regex" and "every
+recognizer" mean, hostile input families, a ratio-based timer, and hypothesis strategies for
+planted values. Imported by tests/test_linear_time.py and tests/test_fuzz_*.py.
+"""
+from __future__ import annotations
+
+import gc
+import re
+import time
+from functools import lru_cache
+from typing import Callable
+
+from hypothesis import strategies as st
+
+# -- what is shipped -------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=None)
+def shipped_recognizers() -> tuple[tuple[str, object], ...]:
+    """(name, instance) of every registered recognizer (built-ins through their entry points)."""
+    from jpt_redact import registry
+    from jpt_redact.recognizer import registered_recognizer
+
+    out = []
+    for name in registry.recognizers.names():
+        rec = registered_recognizer(name)
+        rec.find("warm up: 415-555-2671, a@b.co, exp 12/29")  # RegexRecognizer compiles its rules on first use
+        out.append((name, rec))
+    return tuple(out)
+
+
+@lru_cache(maxsize=None)
+def builtin_policies() -> tuple:
+    from jpt_redact.policy import BUILTIN_POLICIES, load_policy
+
+    return tuple(load_policy(name) for name in BUILTIN_POLICIES)
+
+
+@lru_cache(maxsize=None)
+def shipped_patterns() -> tuple:
+    """Every SafePattern a shipped recognizer, built-in policy (inline patterns, deny-lists,
+    model_requires) or the resolver runs on document text, deduplicated by source."""
+    from jpt_redact import safe_regex
+    from jpt_redact.recognizer import build_recognizers
+    from jpt_redact.resolver import _requires
+
+    shipped_recognizers()
+    keep = []
+    for policy in builtin_policies():
+        keep.append(build_recognizers(policy))  # holds the policy's patterns alive while we list them
+        for label, entity in policy.entities.items():
+            if entity.model_requires:
+                _requires(label, entity.model_requires)
+    seen: dict[tuple[str, int], object] = {}
+    for p in safe_regex.registered():
+        seen.setdefault((p.pattern, p.flags), p)
+    return tuple(sorted(seen.values(), key=lambda p: (p.name, p.pattern)))
+
+
+# -- hostile inputs ----------------------------------------------------------------------------
+# A pump is repeated; a prefix (a keyword the pattern itself contains, or a known trigger) goes
+# before it once (layout A) or before every repetition (layout B).
+PUMPS = (" ", "a", "A", "1", "-", ".", "/", ":", "@", "=", "_", "a1", "1 ", "1-", "a.", "a-", "a_",
+         "\n", "(", ")", ";", "a=", "1.", "ab ", "\t", "eyJ", "0:", "'")
+TRIGGERS = ("", "-----BEGIN RSA PRIVATE KEY-----", "postgres://a:", "Server=x;", "http://a.b/", "www.",
+            "+1 ", "api_key=", "password is", "Bearer ", "B4111111111111111^")
+_GROUP_SYNTAX = re.compile(r"\(\?P?[<=][A-Za-z_]\w*>?|\(\?P=\w+\)")
+_WORD = re.compile(r"(?<![\\\[])\b[A-Za-z]{2,}\b")
+
+
+def pattern_words(source: str, limit: int = 6) -> list[str]:
+    """Literal words of a pattern (keywords such as 'VIN', 'password'), group names removed."""
+    return sorted(set(_WORD.findall(_GROUP_SYNTAX.sub(" ", source))))[:limit]
+
+
+Family = tuple[str, Callable[[int], str]]
+
+
+def families(prefixes) -> list[Family]:
+    out: list[Family] = []
+    for pre in dict.fromkeys(prefixes):
+        for pump in PUMPS:
+            out.append((f"{pre!r}+{pump!r}*k", lambda k, pre=pre, pump=pump: pre + pump * k))
+            if pre:
+                out.append((f"({pre!r}+{pump!r})*k", lambda k, pre=pre, pump=pump: (pre + pump) * k))
+    return out
+
+
+def family_size(make: Callable[[int], str], chars: int) -> int:
+    """The k for which make(k) is about `chars` long."""
+    unit = max(1, len(make(2)) - len(make(1)))
+    return max(1, chars // unit)
+
+
+def best_seconds(fn: Callable[[], object], reps: int = 5) -> float:
+    """The fastest of `reps` runs, with the garbage collector off (its pauses grow with the
+    number of live objects and would read as super-linear time)."""
+    best = float("inf")
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for _ in range(reps):
+            t0 = time.perf_counter()
+            fn()
+            best = min(best, time.perf_counter() - t0)
+    finally:
+        if enabled:
+            gc.enable()
+    return best
+
+
+def growth(run: Callable[[int], object], k: int, reps: int = 5) -> list[float]:
+    """Time ratios t(2k)/t(k), t(4k)/t(k), t(8k)/t(k) (linear: about 2, 4, 8)."""
+    base = best_seconds(lambda: run(k), reps)
+    return [best_seconds(lambda m=m: run(m * k), reps) / max(base, 1e-9) for m in (2, 4, 8)]
+
+
+# Linear time grows 8x over the x8 input; quadratic 64x. Measurement noise on a loaded machine
+# stays well below 2.5x, so 20 separates them with room on both sides.
+MAX_RATIO_X8 = 20.0
+
+
+# -- planted values -----------------------------------------------------------------------------
+def luhn_complete(body: str) -> str:
+    from stdnum import luhn
+
+    return body + luhn.calc_check_digit(body)
+
+
+_LOCAL = st.text(st.sampled_from("abcdefghijklmnopqrstuvwxyz0123456789"), min_size=1, max_size=12)
+_DOMAIN = st.text(st.sampled_from("abcdefghijklmnopqrstuvwxyz"), min_size=2, max_size=10)
+EMAILS = st.builds(lambda a, b, tld: f"{a}@{b}.{tld}", _LOCAL, _DOMAIN, st.sampled_from(["com", "org", "net", "io"]))
+CARDS = st.builds(lambda d: luhn_complete("4" + d), st.text(st.sampled_from("0123456789"), min_size=14, max_size=14)) \
+    .filter(lambda c: len(set(c)) > 1)
+SSNS = st.builds(lambda a, g, s: f"{a:03d}-{g:02d}-{s:04d}",
+                 st.integers(1, 899).filter(lambda a: a != 666), st.integers(1, 99), st.integers(1, 9999)) \
+    .filter(lambda v: v not in ("078-05-1120", "219-09-9999", "123-45-6789"))
+PHONES = st.builds(lambda a, b, c: f"{a}-{b}-{c:04d}", st.sampled_from(["415", "212", "617", "303"]),
+                   st.sampled_from(["555", "867", "234"]), st.integers(1000, 9999))
+# (label in the fuzz policy, the value)
+PLANTED = st.one_of(EMAILS.map(lambda v: ("EMAIL_ADDRESS", v)), CARDS.map(lambda v: ("CREDIT_CARD", v)),
+                    SSNS.map(lambda v: ("US_SSN", v)))
+# Filler that cannot glue onto a planted value: words and punctuation, separated by spaces
+FILLER = st.lists(st.one_of(st.text(st.sampled_from("abcdefghij klmnopqrstuvwxyzÄéß"), max_size=12),
+                            st.sampled_from(["the", "and", "SSN", "card", "mail", ".", ",", "\n", "€", "42"])),
+                  max_size=8).map(" ".join)
+HOSTILE = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=200)
+
+FUZZ_POLICY = """
+name: fuzz
+entities:
+  EMAIL_ADDRESS:
+    definition: "An email address of a person or an organisation."
+    model: false
+    recognizers: [email]
+  CREDIT_CARD:
+    definition: "A payment card number, 13-19 digits."
+    model: false
+    recognizers: [credit_card]
+  US_SSN:
+    definition: "A US social security number, 3-2-4 digits."
+    model: false
+    recognizers: [us_ssn]
+  PHONE_NUMBER:
+    definition: "A telephone number with area code."
+    model: false
+    recognizers: [phone]
+"""

@@ -1,0 +1,188 @@
+"""Whole values (jpt_redact/whole_values.py): rule S1 before the resolver, W1-W3 after it, and
+the Detector running both around the resolver."""
+from __future__ import annotations
+
+import pytest
+
+from jpt_redact.detector import Detector
+from jpt_redact.findings import Span
+from jpt_redact.policy import parse_policy
+from jpt_redact.whole_values import extended, is_word_char, screen, whole
+
+POLICY = parse_policy(r"""
+name: whole-values-test
+entities:
+  PERSON:
+    definition: "Names of people (Aisha Rahman). Not places."
+    value: {joiners: "'-", link: person}
+  EMAIL:
+    definition: "Email addresses (a@b.example). Not domains."
+    value: {joiners: "._-+@"}
+  DEVICE_ID:
+    definition: "Device serial numbers (SN-1234). Not models."
+    value: {joiners: "-:_."}
+  HOST:
+    definition: "Host names (web-01.example). Not URLs."
+    patterns: [{name: host_kw, regex: '(?<=hostname )[a-z0-9.-]+[a-z]', score: 0.9}]
+    value: {joiners: "-."}
+  IP:
+    definition: "IP addresses (10.0.0.1). Not versions."
+    value: {joiners: "./"}
+  DATE:
+    definition: "Dates (3 May 2024). Not durations."
+    value:
+      joiners: "-/."
+      not_followed_by: '(?i)[ \t]?(?:%|mg\b|days?\b)'
+  PASSWORD:
+    definition: "Passwords given as values (hunter2). Not the word password."
+    priority: 2
+    value: {opaque: true, joiners: "!#$%&*+-./?@^_~"}
+  API_KEY:
+    definition: "API keys (sk_live_...). Not key names."
+    patterns: [{name: stripe, regex: 'sk_live_[A-Za-z0-9]{16,}', score: 0.95}]
+    value: {opaque: true, joiners: "_-.+/~"}
+  WORD:
+    definition: "Words listed by the policy (secretword). Not others."
+    deny_list: [zeta]
+""")
+
+
+def model(text: str, piece: str, label: str, score: float = 0.8, nth: int = 0) -> Span:
+    start = -1
+    for _ in range(nth + 1):
+        start = text.index(piece, start + 1)
+    return Span(start, start + len(piece), label, score)
+
+
+def pattern(text: str, piece: str, label: str, score: float = 0.95, name: str = "pattern:test") -> Span:
+    start = text.index(piece)
+    return Span(start, start + len(piece), label, score, name)
+
+
+def values(text: str, spans) -> list[tuple[str, str]]:
+    return [(text[s.start : s.end], s.label) for s in spans]
+
+
+# -- S1 ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("text", "piece", "kept"), [
+    ("showed a 90% stenosis", "90", False),
+    ("aspirin 81 mg daily", "81", False),
+    ("confused for 3 days", "3", False),
+    ("seen on 3 May 2024.", "3 May 2024", True),
+    ("90 patients", "90", True),
+])
+def test_screen_drops_model_dates_before_units(text, piece, kept):
+    assert bool(screen(text, [model(text, piece, "DATE")], POLICY)) is kept
+
+
+def test_screen_leaves_pattern_spans_alone():
+    text = "showed a 90% stenosis"
+    assert screen(text, [pattern(text, "90", "DATE")], POLICY) == [pattern(text, "90", "DATE")]
+
+
+# -- W1 and W2 -----------------------------------------------------------------------------------
+@pytest.mark.parametrize(("text", "piece", "label", "expected"), [
+    ("it's Tr0ub4dor&3horse", "Tr0ub4dor", "PASSWORD", "Tr0ub4dor&3horse"),  # opaque: every joiner
+    ("it's Tr0ub4dor&3horse", "Tr0ub4dor", "PERSON", "Tr0ub4dor"),  # '&' is no part of a name
+    ("Patient O'Donnell.", "Donnell", "PERSON", "O'Donnell"),
+    ("Rahman's card", "Rahman's", "PERSON", "Rahman"),  # W1: a name loses its possessive
+    ("Rahman's card", "Rahma", "PERSON", "Rahman"),  # W2 never grows over it
+    ("on 2 May. Could", "2 May.", "DATE", "2 May"),  # W1: sentence punctuation
+    ("server 203.0.113.42, up", "0.113", "IP", "203.0.113.42"),
+    ("host web-01.aisharahman.example.", "web-", "DEVICE_ID", "web-01.aisharahman.example"),  # never ends on a joiner
+    ("id SN-1234_x", "1234", "EMAIL", "SN-1234_x"),
+    ("東京都港区", "東京", "PERSON", "東京"),  # no run in a script written without spaces
+    ("(@jane)", "jane", "EMAIL", "jane"),  # a joiner is taken only with the letters behind it
+])
+def test_extended(text, piece, label, expected):
+    s = extended(text, model(text, piece, label), POLICY.entities[label])
+    assert text[s.start : s.end] == expected
+
+
+def test_pattern_spans_keep_their_boundaries():
+    text = "it's Tr0ub4dor&3horse"
+    s = pattern(text, "Tr0ub4dor", "PASSWORD")
+    assert extended(text, s, POLICY.entities["PASSWORD"]) is s
+
+
+@pytest.mark.parametrize("c", ["a", "Z", "7", "é", "ß", "Я"])
+def test_word_chars(c):
+    assert is_word_char(c)
+
+
+@pytest.mark.parametrize("c", ["東", "ก", "-", " ", "_", "."])
+def test_not_word_chars(c):
+    assert not is_word_char(c)
+
+
+# -- W3 ------------------------------------------------------------------------------------------
+def test_model_fragments_merge_under_the_label_covering_most():
+    text = "my API key is sk_live_51HqLyjWDarjtT1zdp7dcXYZabc123 now"
+    spans = [model(text, "sk", "EMAIL", 0.53), model(text, "51HqLyjWDarjtT1zdp7dcXYZabc123", "DEVICE_ID", 0.64)]
+    assert values(text, whole(text, spans, POLICY)) == [("sk_live_51HqLyjWDarjtT1zdp7dcXYZabc123", "DEVICE_ID")]
+
+
+def test_fragments_of_a_host_become_one():
+    text = "hostname web-01.aisharahman.example"
+    spans = [model(text, "web-", "EMAIL", 0.62), model(text, "aisharahman.example", "EMAIL", 0.83)]
+    assert values(text, whole(text, spans, POLICY)) == [("web-01.aisharahman.example", "EMAIL")]
+
+
+def test_a_validated_pattern_wins_over_model_fragments():
+    text = "hostname web-01.aisharahman.example"
+    spans = [model(text, "web-", "EMAIL", 0.99), pattern(text, "01.aisharahman.example", "HOST", 0.9)]
+    assert values(text, whole(text, spans, POLICY)) == [("web-01.aisharahman.example", "HOST")]
+
+
+def test_a_secret_wins_over_anything_inside_it():
+    text = "pw Tr0ub4dor&3horse ok"
+    spans = [model(text, "Tr0ub4dor", "PERSON", 0.9), pattern(text, "3horse", "DEVICE_ID", 0.99),
+             model(text, "&3", "PASSWORD", 0.5)]
+    assert values(text, whole(text, spans, POLICY)) == [("Tr0ub4dor&3horse", "PASSWORD")]
+
+
+def test_a_deny_list_span_wins_over_a_secret():
+    text = "x zeta&secret y"
+    spans = [pattern(text, "zeta", "WORD", 1.0, "deny_list"), model(text, "secret", "PASSWORD", 0.9)]
+    assert values(text, whole(text, spans, POLICY)) == [("zeta&secret", "WORD")]
+
+
+def test_words_apart_stay_apart():
+    text = "Aisha Rahman, aisha@example.org"
+    spans = [model(text, "Aisha Rahman", "PERSON"), pattern(text, "aisha@example.org", "EMAIL")]
+    assert values(text, whole(text, spans, POLICY)) == [("Aisha Rahman", "PERSON"), ("aisha@example.org", "EMAIL")]
+
+
+def test_the_result_never_overlaps():
+    text = "a 10.0.0.1/24 and 10.0.0.2"
+    spans = [model(text, "10.0", "IP"), pattern(text, "0.0.1/24", "DEVICE_ID"), model(text, "10.0", "IP", nth=1)]
+    out = whole(text, spans, POLICY)
+    assert values(text, out) == [("10.0.0.1/24", "DEVICE_ID"), ("10.0.0.2", "IP")]
+    assert all(a.end <= b.start for a, b in zip(out, out[1:]))
+
+
+# -- through the Detector ------------------------------------------------------------------------
+class _Scores:
+    def __init__(self, spans):
+        self._spans = spans
+
+    def spans(self, thresholds, *, nested=False, span_extension=1.0):
+        return list(self._spans)
+
+
+class FixedEngine:
+    model_id, backend_name = "fixed", "fixed"
+
+    def __init__(self, spans):
+        self._spans = spans
+
+    def score(self, texts, types, *, batch_size=None):
+        return [_Scores(self._spans) for _ in texts]
+
+
+def test_the_detector_runs_screen_and_whole_around_the_resolver():
+    text = "key sk_live_51HqLyjWDarjtT1zdp7dcXYZ; a 90% stenosis; pw Tr0ub4dor&3horse"
+    spans = [model(text, "sk", "EMAIL", 0.9), model(text, "90", "DATE", 0.9), model(text, "Tr0ub4dor", "PASSWORD", 0.9)]
+    detector = Detector(POLICY, engine=FixedEngine(spans))
+    assert values(text, detector.detect([text])[0]) == [("sk_live_51HqLyjWDarjtT1zdp7dcXYZ", "API_KEY"),
+                                                        ("Tr0ub4dor&3horse", "PASSWORD")]
