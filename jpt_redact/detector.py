@@ -131,8 +131,9 @@ class Detector:
             return ()
         candidates = self.model_spans(found, thresholds) + list(found.recognized)
         # whole_values.py: context checks before the resolver, whole values after it
-        spans = resolve(found.text, screen(found.text, candidates, self.policy), self.policy, self._thresholds(thresholds))
-        return whole(found.text, spans, self.policy)
+        candidates = screen(found.text, candidates, self.policy)
+        spans = resolve(found.text, candidates, self.policy, self._thresholds(thresholds))
+        return whole(found.text, spans, self.policy, candidates)
 
     def detect(self, texts: Sequence[str], thresholds: Mapping[str, float] | None = None) -> list[tuple[Span, ...]]:
         """Final spans per text, in order."""

@@ -44,6 +44,12 @@ entities:
   WORD:
     definition: "Words listed by the policy (secretword). Not others."
     deny_list: [zeta]
+  ACCOUNT:
+    definition: "Bank accounts (DE89 3704 0044 0532 0130 00). Not amounts."
+    patterns: [{name: iban_like, regex: 'DE\d\d(?: \d{4}){4} \d\d', score: 0.95}]
+  RECORD:
+    definition: "Record numbers (0044). Not amounts."
+    priority: 1
 """)
 
 
@@ -159,6 +165,34 @@ def test_the_result_never_overlaps():
     out = whole(text, spans, POLICY)
     assert values(text, out) == [("10.0.0.1/24", "DEVICE_ID"), ("10.0.0.2", "IP")]
     assert all(a.end <= b.start for a, b in zip(out, out[1:]))
+
+
+# -- W0 ------------------------------------------------------------------------------------------
+IBAN_TEXT = "IBAN: DE89 3704 0044 0532 0130 00 thanks"
+
+
+def test_a_validated_value_cut_by_model_guesses_is_restored():
+    iban = pattern(IBAN_TEXT, "DE89 3704 0044 0532 0130 00", "ACCOUNT", name="pattern:iban_like")
+    guesses = [model(IBAN_TEXT, "0044", "RECORD", 0.6), model(IBAN_TEXT, "0130", "RECORD", 0.6)]
+    detector = Detector(POLICY, engine=FixedEngine(guesses))
+    found = detector.candidates([IBAN_TEXT])[0]
+    assert iban in found.recognized
+    assert values(IBAN_TEXT, detector.resolve(found)) == [("DE89 3704 0044 0532 0130 00", "ACCOUNT")]
+
+
+def test_without_the_candidates_the_resolver_pieces_stay():
+    iban = pattern(IBAN_TEXT, "DE89 3704 0044 0532 0130 00", "ACCOUNT")
+    guess = model(IBAN_TEXT, "0044", "RECORD", 0.6)
+    pieces = [Span(iban.start, guess.start - 1, "ACCOUNT", 0.95, "pattern:test"), guess,
+              Span(guess.end + 1, iban.end, "ACCOUNT", 0.95, "pattern:test")]
+    assert len(whole(IBAN_TEXT, pieces, POLICY)) == 3
+    assert values(IBAN_TEXT, whole(IBAN_TEXT, pieces, POLICY, [iban, guess])) == [(IBAN_TEXT[iban.start:iban.end], "ACCOUNT")]
+
+
+def test_a_model_span_that_takes_all_of_a_value_keeps_it():
+    iban = pattern(IBAN_TEXT, "DE89 3704 0044 0532 0130 00", "ACCOUNT")
+    guess = Span(iban.start, iban.end, "RECORD", 0.6)
+    assert values(IBAN_TEXT, whole(IBAN_TEXT, [guess], POLICY, [iban, guess])) == [(IBAN_TEXT[iban.start:iban.end], "RECORD")]
 
 
 # -- through the Detector ------------------------------------------------------------------------

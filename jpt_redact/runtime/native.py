@@ -63,9 +63,9 @@ def native_config(cfg: Mapping[str, Any]) -> tuple[NativeConfig | None, str]:
         return None, f"activation {cfg.get('hidden_act')!r}"
     rope = dict(cfg.get("rope_parameters") or {})
     scaling = cfg.get("rope_scaling") or {}
-    rope_type = rope.get("rope_type") or scaling.get("rope_type") or scaling.get("type") or "default"
-    if rope_type != "default":
-        return None, f"RoPE type {rope_type!r}"
+    for rope_type in (rope.get("rope_type"), scaling.get("rope_type"), scaling.get("type")):
+        if rope_type not in (None, "default"):  # any scaling, however it is spelled
+            return None, f"RoPE type {rope_type!r}"
     theta = rope.get("rope_theta", cfg.get("rope_theta", 10000.0))
     if cfg.get("use_sliding_window") or any(t != "full_attention" for t in cfg.get("layer_types") or []):
         return None, "sliding-window attention"

@@ -57,9 +57,13 @@ class PersonalUrlRecognizer(RegexRecognizer):
     def find(self, text: str) -> list[tuple[int, int, float]]:
         out = []
         for start, end, score in super().find(text):
+            # as in url.py: a ')' that closes a '(' inside stays; counted once, not per step
+            opened, closed = text.count("(", start, end), text.count(")", start, end)
             while end > start and text[end - 1] in _TRAILING:
-                if text[end - 1] == ")" and text.count("(", start, end) >= text.count(")", start, end):
-                    break
+                if text[end - 1] == ")":
+                    if opened >= closed:
+                        break
+                    closed -= 1
                 end -= 1
             if end > start and is_personal(text[start:end]):
                 out.append((start, end, score))

@@ -7,13 +7,15 @@ number for its region (not just the right length), which rejects most order ids 
 
 libphonenumber's matcher scans the whole text once per region, so a cheap regex first picks
 runs of digits and phone punctuation and only those snippets go to the matcher. A run with at
-most 15 digits (E.164's limit) is one candidate number; a longer run with separators holds
+most 15 digits (E.164's limit) is one candidate number. A longer run with separators holds
 several numbers side by side ('415-555-2671 415-555-2672', '(212) 555-0143 / (212) 555-0199'):
-it goes to the matcher in overlapping windows, every region tried, and the longest of
-overlapping numbers is kept.
+it is cut at spaces and slashes into pieces, and from each piece on, the longest group of up to
+four pieces (7-15 digits) that parses as a valid number is taken, then the search goes on after
+it. (The matcher itself is super-linear on long snippets, so it never sees a long run.)
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import ClassVar
 
 from ...safe_regex import IGNORECASE, compile
@@ -26,11 +28,9 @@ _CANDIDATE = compile(
     name="pattern:phone",
 )
 _NOT_PHONE = compile(r"\d{1,3}(?:\.\d{1,3}){3}|\d{4}-\d{2}-\d{2}", name="pattern:phone")
+_PIECE = compile(r"[^\s/]+", name="pattern:phone")
 _MAX_DIGITS = 15
-# Windows over a long run: every number (at most ~30 characters with an extension) lies whole
-# in at least one window.
-_WINDOW = 160
-_STRIDE = 120
+_MAX_PIECES = 4  # '+44 20 7946 0958'
 _MARGIN = 3
 # Shortest subscriber numbers with an area code have 7 digits; an unpunctuated run must carry a
 # full national number (10+ digits: 4155552671, 07700900123) to be believed.
@@ -65,13 +65,27 @@ class PhoneRecognizer:
         return drop_nested(found, key=lambda kv: (kv[0][0] - kv[0][1], kv[0][0]))
 
     def _scan_run(self, text: str, start: int, end: int, found: dict) -> None:
-        lo = start
-        while True:
-            hi = min(end, lo + _WINDOW)
-            self._match(text, lo, hi, self.regions, found, first_region_only=False)
-            if hi >= end:
-                return
-            lo += _STRIDE
+        pieces = [m.span() for m in _PIECE.finditer(text, start, end) if any(c.isdigit() for c in m.group())]
+        i = 0
+        while i < len(pieces):
+            for j in range(min(len(pieces), i + _MAX_PIECES), i, -1):
+                s, e = pieces[i][0], pieces[j - 1][1]
+                while e > s and not text[e - 1].isalnum():
+                    e -= 1  # '(212) 555-0143,' ends at the digit
+                group = text[s:e]
+                digits = sum(c.isdigit() for c in group)
+                if not _MIN_DIGITS <= digits <= _MAX_DIGITS or _NOT_PHONE.fullmatch(group):
+                    continue
+                if group.isdigit() and digits < _MIN_BARE_DIGITS:
+                    continue
+                score = _valid_number(group, self.regions)
+                if score is not None:
+                    intl = group.lstrip("(").startswith("+")
+                    found[(s, e)] = max(self.score_international if intl else self.score_national, found.get((s, e), 0.0))
+                    i = j
+                    break
+            else:
+                i += 1
 
     def _match(self, text: str, start: int, end: int, regions, found: dict, *, first_region_only: bool) -> None:
         import phonenumbers
@@ -87,3 +101,19 @@ class PhoneRecognizer:
                 matched = True
             if matched and first_region_only:
                 return  # the span is what matters, not which region also accepts it
+
+
+@lru_cache(maxsize=4096)
+def _valid_number(group: str, regions: tuple[str, ...]) -> bool | None:
+    """True if `group` parses as a valid number ('+': any region, else one of `regions`);
+    None otherwise. Cached: hostile input repeats the same groups."""
+    import phonenumbers
+
+    tried = (None,) if group.lstrip("(").startswith("+") else regions
+    for region in tried:
+        try:
+            if phonenumbers.is_valid_number(phonenumbers.parse(group, region)):
+                return True
+        except phonenumbers.NumberParseException:
+            continue
+    return None
