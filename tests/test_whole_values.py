@@ -220,3 +220,39 @@ def test_the_detector_runs_screen_and_whole_around_the_resolver():
     detector = Detector(POLICY, engine=FixedEngine(spans))
     assert values(text, detector.detect([text])[0]) == [("sk_live_51HqLyjWDarjtT1zdp7dcXYZ", "API_KEY"),
                                                         ("Tr0ub4dor&3horse", "PASSWORD")]
+
+
+# -- the shipped policies' rules -------------------------------------------------------------------
+@pytest.mark.parametrize("policy_name", ["hipaa", "default", "gdpr"])
+@pytest.mark.parametrize(("text", "piece", "kept"), [
+    ("showed a 90% stenosis", "90", False),
+    ("ticagrelor 90 mg twice daily", "90", False),
+    ("BP 142/88 mmHg", "142/88", False),
+    ("confused for 3 days", "3", False),
+    ("a 72-year-old retired teacher", "72", False),
+    ("temp 37.9 °C", "37.9", False),
+    ("admitted 03/02/2024, discharged", "03/02/2024", True),
+    ("seen on 2 May. Could", "2 May", True),
+    ("in 2 weeks' time", "2", False),
+])
+def test_shipped_dates_are_no_measurements(policy_name, text, piece, kept):
+    from jpt_redact.policy import load_policy
+
+    policy = load_policy(policy_name)
+    label = {"hipaa": "DATE", "default": "DATE_TIME", "gdpr": "DATE_OF_BIRTH"}[policy_name]
+    assert bool(screen(text, [model(text, piece, label)], policy)) is kept
+
+
+@pytest.mark.parametrize(("text", "piece", "kept"), [
+    ("a 72-year-old woman", "72-year-old", False),
+    ("a 93-year-old woman", "93-year-old", True),
+    ("in her late nineties", "late nineties", True),
+    ("aged 89", "aged 89", False),
+    ("aged 104", "aged 104", True),
+])
+def test_hipaa_ages_over_89_only(text, piece, kept):
+    from jpt_redact.policy import load_policy
+    from jpt_redact.resolver import resolve
+
+    policy = load_policy("hipaa")
+    assert bool(resolve(text, [model(text, piece, "AGE_OVER_89", 0.8)], policy)) is kept

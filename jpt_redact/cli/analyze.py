@@ -85,7 +85,7 @@ def analyze_command(input_path, policy_ref, output, no_model, batch_size, quiet,
             results = redactor.analyze_many([t for _, t in batch], batch_size=len(batch))
             for (doc_id, _), result in zip(batch, results):
                 emit(common.dumps({"id": doc_id, "spans": [_span_dict(s) for s in result.spans]}) + "\n")
-            bar.advance(len(batch))
+            bar.advance(len(batch), chars=sum(len(t) for _, t in batch))
             batch.clear()
 
         for record in _records(input_path):

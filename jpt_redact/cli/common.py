@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
@@ -156,16 +157,19 @@ def dumps(obj: Any, *, pretty: bool = False) -> str:
 
 # -- progress --------------------------------------------------------------------------------
 class _NoProgress:
-    def advance(self, n: int = 1) -> None:
+    def advance(self, n: int = 1, chars: int = 0) -> None:
         pass
 
 
 class _RichProgress:
     def __init__(self, progress: Any, task: Any):
         self._progress, self._task = progress, task
+        self._chars, self._t0 = 0, time.perf_counter()
 
-    def advance(self, n: int = 1) -> None:
-        self._progress.advance(self._task, n)
+    def advance(self, n: int = 1, chars: int = 0) -> None:
+        self._chars += chars
+        rate = self._chars / max(1e-9, time.perf_counter() - self._t0)
+        self._progress.update(self._task, advance=n, rate=f"{rate:,.0f} chars/s" if self._chars else "")
 
 
 def stderr_is_terminal() -> bool:
@@ -192,9 +196,9 @@ def progress_bar(total: int | None, description: str, *, enabled: bool) -> Itera
     columns = [SpinnerColumn(), TextColumn("{task.description}")]
     if total is not None:
         columns += [BarColumn(), MofNCompleteColumn()]
-    columns.append(TimeElapsedColumn())
+    columns += [TextColumn("{task.fields[rate]}"), TimeElapsedColumn()]
     with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
-        yield _RichProgress(progress, progress.add_task(description, total=total))
+        yield _RichProgress(progress, progress.add_task(description, total=total, rate=""))
 
 
 def note(message: str, *, quiet: bool) -> None:

@@ -56,6 +56,12 @@ def _backend(settings) -> str:
     return f"{sel.name} ({sel.reason})" + (f" [skipped: {tried}]" if tried else "")
 
 
+def _precision(settings) -> str:
+    from ..engine.loader import describe_precision
+
+    return describe_precision(settings)
+
+
 def _backbone() -> str:
     from ..model.backbone import resolve_backbone_path
 
@@ -95,6 +101,7 @@ def info_command(policy_ref: str, **model) -> None:
         ("model", _safe(lambda: _model_id(checkpoint))),
         ("backbone", _safe(_backbone) if policy.model.backbone is None else policy.model.backbone),
         ("backend", _safe(lambda: _backend(policy.model))),
+        ("precision", _safe(lambda: _precision(policy.model))),
         ("cache dir", _safe(_cache_dir)),
         ("key", _safe(_key)),
     ]

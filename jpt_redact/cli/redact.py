@@ -128,8 +128,8 @@ def _redact_many(redactor, files, targets, output, fmt, encoding, max_bytes, bat
             results = redactor.redact_many(
                 texts, batch_size=len(texts), document_ids=[str(f.relative) for f in ready], return_exceptions=True
             )
-            for f, result in zip(ready, results):
-                bar.advance()
+            for f, text, result in zip(ready, texts, results):
+                bar.advance(chars=len(text))
                 if isinstance(result, DetectionError):
                     error_line(f"{f.path}: detection failed ({result.reason or 'error'}); not written")
                     first_error = first_error or result

@@ -102,3 +102,21 @@ def describe_selection(settings: ModelSettings) -> Selection:
     ckpt_dir, cfg = load_checkpoint_config(settings.checkpoint)
     spec = backend_spec(ckpt_dir, cfg, backbone=settings.backbone, backend_options=settings.backend_spec_options())
     return select_backend(settings.backend, spec)
+
+
+def describe_precision(settings: ModelSettings) -> str:
+    """The precision the selected backend would run at, and why (`jpt-redact info`)."""
+    selection = describe_selection(settings)
+    options = settings.backend_spec_options()
+    if selection.name == "torch":
+        from ..runtime.cpu import choose_precision, physical_cores
+
+        device = "cuda" if selection.reason.startswith("auto: torch sees a CUDA") else "cpu"
+        precision, why = choose_precision(options.get("torch_precision"), device)
+        threads = options.get("threads") or physical_cores()
+        return f"{precision} ({why}); {threads} intra-op threads" if device == "cpu" else f"{precision} ({why})"
+    if selection.name.startswith("onnx"):
+        asked = str(options.get("precision") or "auto")
+        got = "fp32" if asked == "auto" else asked
+        return f"{got} (onnxruntime; model.onnx_precision {asked}: auto is fp32, int8 only when asked for)"
+    return "set by the backend plugin"

@@ -14,6 +14,17 @@ A backend plugin is a class registered under the entry-point group `jpt_redact.b
 `spec` (runtime/select.py) carries the backbone path, the checkpoint's layer and directory
 (LoRA: model/lora.py merges it), the device, `use_prefix_cache` and `options`, the backend's
 own settings (a policy's model.onnx_precision, model.onnx_dir and model.backend_options).
+
+Optional members the engine uses when present (the built-ins have them):
+
+    supports_packing: bool                      packed_hidden_states works for this model
+    packed_hidden_states(prefix, suffixes, keep_last) -> [Tensor [n_i, hidden]]
+                                                all suffixes in one unpadded pass; only the
+                                                last keep_last[i] rows of each (the second copy)
+    prefix_identity: str | None                 what identifies the model for the on-disk
+                                                prefix store (engine/prefix_store.py); None: off
+    prefix_tensors(prefix) -> {name: Tensor}    the prefix state as named tensors, and back:
+    prefix_from_tensors(prefix_ids, tensors)    (raise when they do not fit the model)
 """
 from __future__ import annotations
 

@@ -184,6 +184,20 @@ def build(directory: Path, backbone: Backbone, checkpoint_dir: Path | None, sour
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def transformers_backbone(ref: str | None, layer: int | None, checkpoint_dir: Path | None, *, device: str = "cpu",
+                          dtype: str | None = None) -> Backbone:
+    """load_backbone + merge_lora, without the libraries' deprecation chatter on stderr (peft
+    and transformers warn about each other's renamed arguments; users can do nothing about it)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        bb = load_backbone(ref, layer=layer, device=device, dtype=dtype)
+        bb.model = merge_lora(bb.model, checkpoint_dir)
+    return bb
+
+
 def load_or_build(ref: str | None, layer: int | None, checkpoint_dir: Path | None, *, device: str = "cpu",
                   dtype: Any = None) -> tuple[Backbone, str]:
     """The backbone for the torch backend: the packed decoder from the store when the
@@ -194,14 +208,15 @@ def load_or_build(ref: str | None, layer: int | None, checkpoint_dir: Path | Non
     if hit is None:
         ok, why = support(ref)
         if not ok:
-            bb = load_backbone(ref, layer=layer, device=device)
-            bb.model = merge_lora(bb.model, checkpoint_dir)
-            return bb, f"transformers ({why})"
+            import torch
+
+            bf16 = dtype is torch.bfloat16
+            return transformers_backbone(ref, layer, checkpoint_dir, device=device,
+                                         dtype="bfloat16" if bf16 else None), f"transformers ({why})"
         with _BUILD_LOCK:
             hit = load(directory, device=device, dtype=dtype)
             if hit is None:
-                bb = load_backbone(ref, layer=layer, device="cpu", dtype="float32")
-                bb.model = merge_lora(bb.model, checkpoint_dir)
+                bb = transformers_backbone(ref, layer, checkpoint_dir, device="cpu", dtype="float32")
                 build(directory, bb, checkpoint_dir, Path(source))
                 hit = load(directory, device=device, dtype=dtype)
         if hit is None:

@@ -133,6 +133,10 @@ class OnnxBackend:
         self._past_names = onnx_export.kv_names(n_layers, "past")
         self._present_names = onnx_export.kv_names(n_layers, "present")
         self._empty_past = np.zeros((1, int(meta["num_kv_heads"]), 0, int(meta["head_dim"])), dtype=np.float32)
+        # what the policy prefix K/V on disk is keyed by (engine/prefix_store.py): the graph's model
+        self.prefix_identity = "|".join(str(x) for x in (
+            "onnx", meta.get("backbone_sha256"), meta.get("layer"), meta.get("lora_sha256"), meta.get("precision"),
+            meta.get("int8_recipe"), meta.get("format"), meta.get("opset")))
 
     # -- selection ------------------------------------------------------------------------
     @classmethod
@@ -212,6 +216,19 @@ class OnnxBackend:
         out = self._run(ids, np.ones((1, n), np.int64), np.arange(n, dtype=np.int64)[None], self._no_past(1),
                         self._present_names)
         return OnnxPrefix(tuple(prefix_ids), out)
+
+    def prefix_tensors(self, prefix: OnnxPrefix) -> dict[str, Any] | None:
+        if prefix.kv is None:
+            return None
+        import torch
+
+        return {name: torch.from_numpy(np.ascontiguousarray(a)) for name, a in zip(self._past_names, prefix.kv)}
+
+    def prefix_from_tensors(self, prefix_ids: Sequence[int], tensors: dict[str, Any]) -> OnnxPrefix:
+        kv = [np.ascontiguousarray(tensors[name].numpy(), dtype=np.float32) for name in self._past_names]
+        if len(tensors) != len(self._past_names) or any(a.shape[2] != len(prefix_ids) for a in kv):
+            raise ValueError("stored prefix does not fit this model")
+        return OnnxPrefix(tuple(prefix_ids), kv)
 
     def suffix_hidden_states(self, prefix: OnnxPrefix, suffixes: Sequence[Sequence[int]]):
         import torch

@@ -29,10 +29,12 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ModelError
-from ..model.backbone import load_backbone, resolve_backbone_path
+from ..model.backbone import resolve_backbone_path
 from ..model.checkpoint import check_backbone, load_checkpoint_config
-from ..model.lora import lora_digest, merge_lora
+from ..model.lora import lora_digest
 from ..model.paths import cache_dir, weights_fingerprint
+from .native_store import transformers_backbone
+from .torch_backend import _cache_kwarg, _output_cache
 
 EXPORT_FORMAT = 2
 DEFAULT_OPSET = 17
@@ -155,9 +157,9 @@ def _prefill_module(model: Any) -> Any:
         def forward(self, input_ids, attention_mask, position_ids, *past):
             cache = DynamicCache(ddp_cache_data=[(past[i], past[i + 1]) for i in range(0, len(past), 2)])
             out = self.m(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids,
-                         past_key_values=cache, use_cache=True)
+                         use_cache=True, **{_cache_kwarg(self.m): cache})
             flat = [out.last_hidden_state]
-            for layer in out.past_key_values.layers:
+            for layer in _output_cache(out).layers:
                 flat += [layer.keys, layer.values]
             return tuple(flat)
 
@@ -167,8 +169,8 @@ def _prefill_module(model: Any) -> Any:
 def _export_fp32(backbone: str | None, layer: int | None, checkpoint_dir: Path | None, opset: int, tmp: Path) -> None:
     import torch
 
-    bb = load_backbone(backbone, layer=layer, device="cpu", dtype="float32")
-    model = merge_lora(bb.model, checkpoint_dir)
+    bb = transformers_backbone(backbone, layer, checkpoint_dir, device="cpu", dtype="float32")
+    model = bb.model
     # Eager attention exports as MatMul + Add(mask) + Softmax; the SDPA export adds Where/IsNaN
     # guards that cost ~5% on CPU. Same math: the parity test holds it to the torch backend.
     if hasattr(model, "set_attn_implementation"):

@@ -21,8 +21,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from ..model.backbone import load_backbone
-from ..model.lora import lora_digest, merge_lora
+from ..model.lora import lora_digest
 
 
 @dataclass
@@ -98,9 +97,10 @@ class TorchBackend:
 
             backbone, note = load_or_build(spec.backbone, spec.layer, spec.checkpoint_dir, device=device, dtype=dtype)
         else:
-            backbone = load_backbone(spec.backbone, layer=spec.layer, device=device,
-                                     dtype="bfloat16" if precision == "bf16" else "float32")
-            backbone.model = merge_lora(backbone.model, spec.checkpoint_dir)
+            from .native_store import transformers_backbone
+
+            backbone = transformers_backbone(spec.backbone, spec.layer, spec.checkpoint_dir, device=device,
+                                             dtype="bfloat16" if precision == "bf16" else None)
             note = "transformers (packing off)"
         identity = "|".join(["torch", backbone.weights_sha256, str(backbone.num_layers_used),
                              lora_digest(spec.checkpoint_dir), precision])

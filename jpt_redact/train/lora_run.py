@@ -174,6 +174,7 @@ def train_lora_from_config(cfg: TrainConfig, work: Path) -> Path:
         # the local cache path of the backbone is no business of the shipped adapter
         peft_model.peft_config["default"].base_model_name_or_path = backbone.model_id
         peft_model.save_pretrained(str(tmp))
+        (tmp / "README.md").unlink(missing_ok=True)  # peft's template card; docs/model-card.md is ours
         out = save_checkpoint(cfg.output_dir, ck, heads.state_dict(), lora_dir=str(tmp))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -30,7 +30,7 @@ _CANDIDATE = compile(
 _NOT_PHONE = compile(r"\d{1,3}(?:\.\d{1,3}){3}|\d{4}-\d{2}-\d{2}", name="pattern:phone")
 _PIECE = compile(r"[^\s/]+", name="pattern:phone")
 _MAX_DIGITS = 15
-_MAX_PIECES = 4  # '+44 20 7946 0958'
+_MAX_PIECES = 5  # "01 23 45 67 89", "+44 20 7946 0958"
 _MARGIN = 3
 # Shortest subscriber numbers with an area code have 7 digits; an unpunctuated run must carry a
 # full national number (10+ digits: 4155552671, 07700900123) to be believed.
@@ -73,6 +73,8 @@ class PhoneRecognizer:
                 while e > s and not text[e - 1].isalnum():
                     e -= 1  # '(212) 555-0143,' ends at the digit
                 group = text[s:e]
+                if "/" in group:
+                    continue  # a slash between pieces separates numbers ('... / (212) ...')
                 digits = sum(c.isdigit() for c in group)
                 if not _MIN_DIGITS <= digits <= _MAX_DIGITS or _NOT_PHONE.fullmatch(group):
                     continue
@@ -112,7 +114,8 @@ def _valid_number(group: str, regions: tuple[str, ...]) -> bool | None:
     tried = (None,) if group.lstrip("(").startswith("+") else regions
     for region in tried:
         try:
-            if phonenumbers.is_valid_number(phonenumbers.parse(group, region)):
+            number = phonenumbers.parse(group, region)
+            if number.extension is None and phonenumbers.is_valid_number(number):
                 return True
         except phonenumbers.NumberParseException:
             continue
