@@ -270,8 +270,17 @@ def test_converted_store_round_trip(saved, tmp_path, monkeypatch):
         assert torch.allclose(again.model(torch.tensor([ids])).last_hidden_state, want, atol=1e-5)
 
 
-def test_warm_load_needs_neither_transformers_nor_peft(saved, tmp_path):
-    _, path = saved
+@pytest.fixture(scope="module")
+def saved_llama(tmp_path_factory):
+    bb = make_backbone("llama")
+    path = tmp_path_factory.mktemp("saved-llama-only")
+    bb.model.save_pretrained(str(path))
+    bb.tokenizer.save_pretrained(str(path))
+    return path
+
+
+def test_warm_load_needs_neither_transformers_nor_peft(saved_llama, tmp_path):
+    path = saved_llama
     env_cache = str(tmp_path / "cache")
     code = (
         "import sys; from jpt_redact.runtime.native_store import load_or_build\n"
