@@ -7,9 +7,18 @@ One master key is read from JPT_REDACT_KEY (or the file named by JPT_REDACT_KEY_
 never used directly: HKDF derives a separate subkey per purpose, so a hash value cannot be
 turned into an encryption key or an audit MAC and vice versa.
 
-Key formats: `hex:<hex>`, `base64:<b64>`, `passphrase:<text>`, or without prefix: hex if the
-text is 32+ hex digits, base64 if it decodes to 16+ bytes, else a passphrase (stretched with
-scrypt and a fixed salt, because the same passphrase must give the same key on every run).
+Key formats, explicit: `hex:<hex>`, `base64:<b64>` or `passphrase:<text>`. Without a prefix,
+only two readings are unambiguous and accepted: 32+ hex digits (`openssl rand -hex 32`) are
+hex, and text with a character outside the base64 alphabet (a space, '!') is a passphrase.
+Anything else (a 24-character word that might be base64 or a passphrase) is refused rather than
+guessed. Minimum strength, whatever the format: a raw key has at least 16 bytes and 8 distinct
+byte values (no all-zero or repeated-byte keys); a passphrase at least 16 characters with 8
+distinct ones, since it is stretched with scrypt under a fixed salt (the same passphrase must
+give the same key on every run) and guessing it is the only attack.
+
+Where the key comes from: only variables of the JPT_REDACT_* namespace (JPT_REDACT_KEY by
+default, or VAR_FILE naming a key file), never an arbitrary one such as HOME, whose public
+value would make every keyed hash, pseudonym and audit MAC public.
 """
 from __future__ import annotations
 
@@ -27,9 +36,39 @@ from .errors import OperatorError
 
 NO_KEY_MESSAGE = "no key: set JPT_REDACT_KEY or JPT_REDACT_KEY_FILE"
 MIN_KEY_BYTES = 16
+MIN_DISTINCT_BYTES = 8
+MIN_PASSPHRASE_CHARS = 16
+MIN_DISTINCT_CHARS = 8
+KEY_ENV_PATTERN = r"JPT_REDACT_[A-Z0-9_]*"  # the same rule as policy.KEY_ENV_PATTERN
 _HKDF_SALT = b"jpt-redact/hkdf/v1"
 _SCRYPT_SALT = b"jpt-redact/passphrase/v1"
-_PURPOSES = {"hash": 32, "pseudonym": 32, "encrypt": 64, "audit": 32, "key-id": 32}
+# "input": the keyed digest of a whole input text in results and audit records
+_PURPOSES = {"hash": 32, "pseudonym": 32, "encrypt": 64, "audit": 32, "key-id": 32, "input": 32}
+_FORMATS = "write hex:<hex digits>, base64:<base64> or passphrase:<text>"
+
+
+def check_key_bytes(raw: bytes, source: str) -> bytes:
+    """`raw` if it is strong enough to be a master key; OperatorError naming `source` if not."""
+    if len(raw) < MIN_KEY_BYTES:
+        raise OperatorError(f"{source}: key is {len(raw)} bytes, need at least {MIN_KEY_BYTES}")
+    if len(set(raw)) < MIN_DISTINCT_BYTES:
+        raise OperatorError(f"{source}: key has only {len(set(raw))} distinct byte values (all zeros or a repeated "
+                            f"pattern), need at least {MIN_DISTINCT_BYTES}: generate one with `openssl rand -hex 32`")
+    return raw
+
+
+def _check_passphrase(text: str, source: str) -> str:
+    if len(text) < MIN_PASSPHRASE_CHARS or len(set(text)) < MIN_DISTINCT_CHARS:
+        raise OperatorError(f"{source}: passphrase too weak (need at least {MIN_PASSPHRASE_CHARS} characters, "
+                            f"{MIN_DISTINCT_CHARS} of them distinct); a random key (`openssl rand -hex 32`) is better")
+    return text
+
+
+def check_env_name(name: str) -> str:
+    if not re.fullmatch(KEY_ENV_PATTERN, name or ""):
+        raise OperatorError(f"key variable {name!r}: only JPT_REDACT_* variables may hold a key (any other may hold "
+                            "a public value)")
+    return name
 
 
 @lru_cache(maxsize=8)
@@ -49,24 +88,19 @@ def parse_key_text(text: str, source: str) -> bytes:
         if kind == "passphrase":
             if not rest:
                 raise OperatorError(f"{source}: empty passphrase")
-            return _stretch_passphrase(rest)
+            return _stretch_passphrase(_check_passphrase(rest, source))
         try:
             raw = bytes.fromhex(rest) if kind == "hex" else _b64decode(rest)
         except (ValueError, binascii.Error):
             raise OperatorError(f"{source}: not valid {kind}") from None
-        if len(raw) < MIN_KEY_BYTES:
-            raise OperatorError(f"{source}: key is {len(raw)} bytes, need at least {MIN_KEY_BYTES}")
-        return raw
+        return check_key_bytes(raw, source)
     if re.fullmatch(r"(?:[0-9a-fA-F]{2}){16,}", text):
-        return bytes.fromhex(text)
-    if len(text) % 4 == 0 and re.fullmatch(r"[A-Za-z0-9+/_-]+={0,2}", text):
-        try:
-            raw = _b64decode(text)
-        except (ValueError, binascii.Error):
-            raw = b""
-        if len(raw) >= MIN_KEY_BYTES:
-            return raw
-    return _stretch_passphrase(text)
+        return check_key_bytes(bytes.fromhex(text), source)
+    if re.fullmatch(r"[A-Za-z0-9+/_=-]+", text):
+        # base64, a hex string of odd length, or a one-word passphrase: refuse to guess
+        raise OperatorError(f"{source}: ambiguous key text ({len(text)} characters that could be base64 or a "
+                            f"passphrase); {_FORMATS}")
+    return _stretch_passphrase(_check_passphrase(text, source))
 
 
 def _b64decode(text: str) -> bytes:
@@ -81,8 +115,8 @@ class KeyProvider:
     """Holds the master key (or none) and hands out purpose-bound derived keys."""
 
     def __init__(self, master: bytes | None = None, *, source: str = "bytes") -> None:
-        if master is not None and len(master) < MIN_KEY_BYTES:
-            raise OperatorError(f"key from {source} is {len(master)} bytes, need at least {MIN_KEY_BYTES}")
+        if master is not None:
+            check_key_bytes(bytes(master), f"key from {source}")
         self._master = bytes(master) if master is not None else None
         self.source = source if master is not None else "none"
         self._subkeys: dict[str, bytes] = {}
@@ -106,7 +140,9 @@ class KeyProvider:
 
     @classmethod
     def from_env(cls, env_var: str = "JPT_REDACT_KEY", *, environ: Mapping[str, str] | None = None) -> "KeyProvider":
-        """Read ENV_VAR (key text) or ENV_VAR_FILE (path to a key file). Neither set: no key."""
+        """Read ENV_VAR (key text) or ENV_VAR_FILE (path to a key file). Neither set: no key.
+        ENV_VAR must be a JPT_REDACT_* name (OperatorError otherwise)."""
+        check_env_name(env_var)
         env = os.environ if environ is None else environ
         direct = env.get(env_var) or None
         file_var = env_var + "_FILE"
@@ -174,6 +210,12 @@ class KeyProvider:
     def pseudonym_digest(self, value: str, label: str) -> bytes:
         """32 keyed bytes that seed the surrogate for (label, value)."""
         return hmac.new(self.subkey("pseudonym"), self._message(value, label), hashlib.sha256).digest()
+
+    def input_digest(self, data: bytes) -> str:
+        """HMAC-SHA256 of a whole input text under its own subkey, as 64 hex digits: what
+        results and audit records carry instead of an unkeyed SHA-256 (which a template of
+        the redacted text plus offsets turns back into the values by trying candidates)."""
+        return hmac.new(self.subkey("input"), data, hashlib.sha256).hexdigest()
 
     def mac_hex(self, data: str | bytes) -> str:
         """HMAC-SHA256 under the audit subkey (used for audit record MACs)."""

@@ -461,10 +461,14 @@ def load_policy(ref: "str | Path | Policy") -> Policy:
     else:
         path = Path(ref_s)
         if not path.exists():
-            raise PolicyError(f"no such policy file (built-in policies are named without a path or extension: "
-                              f"{', '.join(BUILTIN_POLICIES)})", path=ref_s)
+            # 'hipaa.yaml' with no such file here still means the built-in (never the other way round)
+            builtin = builtin_policy_path(ref_s.removesuffix(".yaml")) if is_bare_name(ref_s.removesuffix(".yaml")) else None
+            if builtin is None:
+                raise PolicyError(f"no such policy file (built-in policies are named without a path or extension: "
+                                  f"{', '.join(BUILTIN_POLICIES)})", path=ref_s)
+            path = builtin
         if path.is_dir():
-            raise PolicyError("is a directory, not a policy file", path=ref_s)
+            raise PolicyError("cannot read: is a directory, not a policy file", path=ref_s)
     try:
         with open(path, "rb") as fh:  # bounded: a FIFO or /dev/zero must not be read forever
             raw = fh.read(MAX_POLICY_BYTES + 1)

@@ -140,7 +140,7 @@ def cli_engine(monkeypatch) -> dict:
 
 @pytest.fixture
 def audit_key(monkeypatch) -> str:
-    key = "hex:" + "ab" * 32
+    key = "hex:" + bytes(range(0xab, 0xab + 32)).hex()  # 32 distinct bytes: repeated-byte keys are refused
     monkeypatch.setenv("JPT_REDACT_KEY", key)
     monkeypatch.delenv("JPT_REDACT_KEY_FILE", raising=False)
     return key

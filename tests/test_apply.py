@@ -14,7 +14,7 @@ from jpt_redact.exporters.operators.restore import restore_text
 from jpt_redact.findings import Span
 from jpt_redact.policy import parse_policy
 
-KEYS = KeyProvider.from_bytes(b"\x07" * 32)
+KEYS = KeyProvider.from_bytes(bytes(range(7, 39)))
 
 POLICY = parse_policy("""
 name: apply-test

@@ -17,7 +17,7 @@ from jpt_redact.keys import KeyProvider
 from jpt_redact.findings import Finding, Span
 from jpt_redact.policy import parse_policy
 
-KEYS = KeyProvider.from_bytes(b"\x05" * 32)
+KEYS = KeyProvider.from_bytes(bytes(range(5, 37)))
 POLICY = parse_policy("""
 name: audit-test
 version: "3"
@@ -122,7 +122,7 @@ def test_a_recomputed_chain_is_caught_only_by_the_mac(tmp_path):
     result = verify_log(log, KEYS)
     assert not result.ok and result.first_bad_line == 2 and "record_mac" in result.reason
     with pytest.raises(AuditVerificationError):
-        verify_log_strict(log, KeyProvider.from_bytes(b"\x06" * 32))
+        verify_log_strict(log, KeyProvider.from_bytes(bytes(range(6, 38))))
 
 
 def test_unkeyed_logs_fail_a_keyed_check_and_anchors_catch_truncation(tmp_path):

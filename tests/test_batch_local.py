@@ -22,8 +22,8 @@ from jpt_redact.policy import parse_policy
 POISON = "POISON"  # FailingEngine(marker=POISON) raises, quoting the text, on records holding it
 # every value the fake model or the policy's email pattern must remove, wherever it was
 PLANTED = ("Alice Smith", "Bob Jones", "Carol", "Springfield", "Paris", "@example.org")
-KEY_ENV = "JPT_BATCH_TEST_KEY"  # not JPT_REDACT_KEY, which conftest clears around every test
-KEY = "hex:" + "cd" * 32
+KEY_ENV = "JPT_REDACT_BATCH_TEST_KEY"  # not JPT_REDACT_KEY, which conftest clears around every test
+KEY = "hex:" + bytes(range(0xcd, 0xed)).hex()
 KEYED_POLICY_YAML = TEST_POLICY_YAML + f"audit:\n  hash_key_env: {KEY_ENV}\n"
 
 poison_engine = functools.partial(FailingEngine, marker=POISON)
@@ -253,7 +253,7 @@ def test_a_worker_with_another_key_commits_nothing(tmp_path, monkeypatch):
     out = tmp_path / "out"
     plan = plan_batch(src, out, BatchSettings(shard_size=10))
     with BatchRun(plan, policy(keyed=True), keys=KeyProvider.from_text(KEY)) as run:
-        processor = ShardProcessor(run.spec(FakeEngine), keys=KeyProvider.from_text("hex:" + "ee" * 32))
+        processor = ShardProcessor(run.spec(FakeEngine), keys=KeyProvider.from_text("hex:" + bytes(range(0x20, 0x40)).hex()))
         run.record(processor.process(plan.shards[0]))
     assert run.summary.failed[0]["error"] == "OperatorError" and "is not the driver's" in run.summary.failed[0]["message"]
     assert not (out / "shards" / "00000.json").exists() and not (out / "t.part-00000.jsonl").exists()

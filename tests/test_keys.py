@@ -10,7 +10,8 @@ RAW = bytes(range(32))
 
 @pytest.mark.parametrize(
     "text",
-    [RAW.hex(), "hex:" + RAW.hex(), base64.b64encode(RAW).decode(), "base64:" + base64.urlsafe_b64encode(RAW).decode()],
+    [RAW.hex(), "hex:" + RAW.hex(), "base64:" + base64.b64encode(RAW).decode(),
+     "base64:" + base64.urlsafe_b64encode(RAW).decode()],
 )
 def test_hex_and_base64_keys_give_the_raw_bytes(text):
     assert parse_key_text(text, "test") == RAW
@@ -22,10 +23,35 @@ def test_passphrase_is_stretched_deterministically():
     assert a != parse_key_text("correct horse battery stapler", "test")
 
 
-@pytest.mark.parametrize("text", ["", "   ", "hex:zz", "hex:00ff", "base64:AAAA", "passphrase:"])
-def test_bad_key_text_is_rejected(text):
-    with pytest.raises(OperatorError):
+@pytest.mark.parametrize("text, why", [
+    ("", "empty"), ("   ", "empty"), ("hex:zz", "not valid hex"), ("hex:00ff", "2 bytes"), ("base64:AAAA", "3 bytes"),
+    ("passphrase:", "empty passphrase"),
+    # issue 14 item 6: each of these was accepted
+    ("passphrase:a", "too weak"), ("a b", "too weak"),                       # one-letter / short passphrases
+    ("QUJDREVGR0hJSktMTU5PUFFS", "ambiguous"),                               # 24 characters: base64 of 18 bytes?
+    ("hex:" + "00" * 32, "distinct byte values"), ("0" * 64, "distinct byte values"),   # all-zero keys
+    ("hex:" + "ab" * 32, "distinct byte values"), ("passphrase:" + "ab" * 20, "too weak"),
+    ("mysecretkeyvalue", "ambiguous"),
+])
+def test_bad_key_text_is_rejected(text, why):
+    with pytest.raises(OperatorError, match=why):
         parse_key_text(text, "JPT_REDACT_KEY")
+
+
+def test_weak_raw_keys_are_refused_from_bytes_and_key_files(tmp_path):
+    with pytest.raises(OperatorError, match="distinct byte values"):
+        KeyProvider.from_bytes(b"\x00" * 32)
+    keyfile = tmp_path / "zero.bin"
+    keyfile.write_bytes(b"\xff" * 32)  # not UTF-8: a raw key file
+    with pytest.raises(OperatorError, match="distinct byte values"):
+        KeyProvider.from_env(environ={"JPT_REDACT_KEY_FILE": str(keyfile)})
+
+
+@pytest.mark.parametrize("name", ["HOME", "PATH", "OTHER", "jpt_redact_key", "JPT_REDACTKEY", ""])
+def test_keys_come_only_from_jpt_redact_variables(name):
+    # issue 14 item 6: `hash_key_env: HOME` made keyed hashes, pseudonyms and audit MACs public values
+    with pytest.raises(OperatorError, match="JPT_REDACT_"):
+        KeyProvider.from_env(name, environ={name: RAW.hex()})
 
 
 def test_from_env_reads_variable_file_or_nothing(tmp_path):
@@ -35,11 +61,12 @@ def test_from_env_reads_variable_file_or_nothing(tmp_path):
     keyfile.write_text(RAW.hex() + "\n")
     k2 = KeyProvider.from_env(environ={"JPT_REDACT_KEY_FILE": str(keyfile)})
     binfile = tmp_path / "key.bin"
-    binfile.write_bytes(b"\xff" * 32)
+    binfile.write_bytes(bytes(range(224, 256)))
     k3 = KeyProvider.from_env(environ={"JPT_REDACT_KEY_FILE": str(binfile)})
     assert k1.has_key and k2.has_key and k3.has_key
     assert k1.hmac_hex("x", "PERSON") == k2.hmac_hex("x", "PERSON") != k3.hmac_hex("x", "PERSON")
-    assert KeyProvider.from_env("OTHER", environ={"OTHER": RAW.hex()}).hmac_hex("x", "P") == k1.hmac_hex("x", "P")
+    assert KeyProvider.from_env("JPT_REDACT_OTHER", environ={"JPT_REDACT_OTHER": RAW.hex()}).hmac_hex("x", "P") \
+        == k1.hmac_hex("x", "P")
 
 
 def test_from_env_errors(tmp_path):

@@ -8,8 +8,8 @@ from jpt_redact.exporters.operators.base import Operator, OperatorContext
 from jpt_redact.keys import NO_KEY_MESSAGE, KeyProvider
 from jpt_redact.exporters.operators.restore import restore_text
 
-KEYS = KeyProvider.from_bytes(b"\x01" * 32)
-OTHER_KEYS = KeyProvider.from_bytes(b"\x02" * 32)
+KEYS = KeyProvider.from_bytes(bytes(range(1, 33)))
+OTHER_KEYS = KeyProvider.from_bytes(bytes(range(2, 34)))
 
 
 def ctx(keys=KEYS, run_state=None):

@@ -409,7 +409,7 @@ def test_builtin_policies_map_to_operators(name):
     assert {"jpt_hash", "jpt_pseudonymize", "jpt_encrypt", "jpt_mask", "jpt_replace"} <= set(engine.get_anonymizers())
 
 
-KEY = KeyProvider.from_text("hex:" + "cd" * 32)
+KEY = KeyProvider.from_text("hex:" + bytes(range(0xcd, 0xed)).hex())
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from jpt_redact.exporters.audit.report import render_html, render_text, summariz
 from jpt_redact.findings import Finding, Span
 from jpt_redact.policy import parse_policy
 
-KEYS = KeyProvider.from_bytes(b"\x09" * 32)
+KEYS = KeyProvider.from_bytes(bytes(range(9, 41)))
 POLICY = parse_policy("""
 name: report-test
 entities:

@@ -27,7 +27,7 @@ from conftest import FakeEngine, FailingEngine
 TESTS = Path(__file__).resolve().parent
 STARTUP_S = 60.0
 STOP_S = 20.0
-SERVICE_KEY = "hex:" + "5a" * 32
+SERVICE_KEY = "hex:" + bytes(range(0x5a, 0x7a)).hex()
 
 SERVICE_POLICY_YAML = r"""
 name: service-test
