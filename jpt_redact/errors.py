@@ -54,21 +54,25 @@ class DetectionError(JPTRedactError):
     document_index: position of the (first) failed document in the call's input, when known.
     reason: the failing part and what went wrong ("model: ...", "recognizers: ValueError"),
         PII-free like the message.
+    cause_type: the type name of the exception behind it, if any. The exception itself is not
+        chained (no __cause__): a library's message may quote the document.
     """
 
     exit_code = 6
 
-    def __init__(self, message: str, *, document_index: int | None = None, reason: str | None = None):
+    def __init__(self, message: str, *, document_index: int | None = None, reason: str | None = None,
+                 cause_type: str | None = None):
         super().__init__(message)
         self.document_index = document_index
         self.reason = reason
+        self.cause_type = cause_type
 
     def __reduce__(self):  # keep the attributes across processes (worker pools, Ray)
-        return _restore_detection_error, (type(self), str(self), self.document_index, self.reason)
+        return _restore_detection_error, (type(self), str(self), self.document_index, self.reason, self.cause_type)
 
 
-def _restore_detection_error(cls, message, document_index, reason):
-    return cls(message, document_index=document_index, reason=reason)
+def _restore_detection_error(cls, message, document_index, reason, cause_type=None):
+    return cls(message, document_index=document_index, reason=reason, cause_type=cause_type)
 
 
 class OperatorError(JPTRedactError):
@@ -97,3 +101,16 @@ class DataError(JPTRedactError):
     """Training or evaluation data is malformed."""
 
     exit_code = 10
+
+
+class OutputError(JPTRedactError):
+    """An output cannot be written (disk full, permission denied). Nothing partial is left:
+    outputs are written to a temporary and renamed into place."""
+
+    exit_code = 11
+
+
+# The CLI's exit code when every output was written but at least one document was replaced by
+# the whole-document placeholder (on_error: redact_all): the job did not fail, but it did not
+# redact those documents either, and a script must be able to tell.
+PLACEHOLDER_EXIT_CODE = 12

@@ -85,7 +85,10 @@ class RedactionResult:
     findings: tuple[Finding, ...]
     policy_name: str
     policy_version: str
-    input_sha256: str
+    # HMAC-SHA256 of the input under the key's "input" subkey, None without a key. Never an
+    # unkeyed digest: the redacted text plus offsets is a template, and hashing every candidate
+    # value against an unkeyed input digest recovers the value (issue 14).
+    input_hmac: str | None
     output_sha256: str
     whole_document_redacted: bool = False
 
@@ -94,7 +97,7 @@ class RedactionResult:
             "text": self.text,
             "findings": [f.to_dict() for f in self.findings],
             "policy": {"name": self.policy_name, "version": self.policy_version},
-            "input_sha256": self.input_sha256,
+            **({"input_hmac": self.input_hmac} if self.input_hmac is not None else {}),
             "output_sha256": self.output_sha256,
             "whole_document_redacted": self.whole_document_redacted,
         }

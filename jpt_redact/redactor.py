@@ -12,6 +12,16 @@ batched: a whole batch of documents goes to the model in one engine call.
 Fail closed: if detection fails for a document (the model or a recognizer raises), the
 Redactor never hands the text back as if it were clean. It raises DetectionError, or, with
 on_error="redact_all", returns a result whose whole text is a placeholder.
+
+Built to fail early: recognizers and every action's operator are constructed with their
+parameters when the Redactor is, and a policy whose actions need a key (hash, pseudonymize,
+encrypt) gets its key then too (OperatorError before any document, never at the first finding).
+
+Audit records are written only for results that exist: after every document of a
+`redact_many` call has been redacted (an error that stops the call leaves no record), or,
+with `defer_audit=True`, when the caller says the output is safely written
+(`write_audit(result, document_id)`), so that a failed write leaves no record of a file that
+does not exist. Results carry a keyed digest of the input (`input_hmac`), never an unkeyed one.
 """
 from __future__ import annotations
 
@@ -19,17 +29,18 @@ import asyncio
 import hashlib
 import logging
 import threading
+from dataclasses import dataclass
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from .detector import Detector, ModelFailure
 from .engine.base import Engine
-from .errors import DetectionError, InputError, JPTRedactError, ModelError
+from .errors import DetectionError, InputError, JPTRedactError, ModelError, OperatorError
 from .exporters.audit.log import AuditWriter
-from .exporters.operators.apply import apply_operators, build_operators, new_context
+from .exporters.operators.apply import apply_operators, build_operators, new_context, operators_needing_key
 from .findings import AnalysisResult, RedactionResult, Span
-from .keys import KeyProvider
+from .keys import NO_KEY_MESSAGE, KeyProvider
 
 if TYPE_CHECKING:  # pragma: no cover
     from .policy import Policy
@@ -70,6 +81,14 @@ def _build(policy: "Policy", *, engine: Engine | None, use_model: bool) -> Detec
     return detector
 
 
+@dataclass(frozen=True)
+class _Pending:
+    """A result waiting for its audit record (redact_many writes them once the call succeeded)."""
+
+    result: RedactionResult
+    document_id: str | None
+
+
 class Redactor:
     """Finds and redacts PII in text according to a Policy.
 
@@ -104,6 +123,10 @@ class Redactor:
         self.audit_path = Path(audit_path) if audit_path is not None else None
         self._audit_writer: AuditWriter | None = None
         self._audit_lock = threading.Lock()
+        keyed = operators_needing_key(policy)
+        if keyed and not self.keys.has_key:
+            raise OperatorError(f"{NO_KEY_MESSAGE} (the policy's actions {', '.join(keyed)} need a key; "
+                                f"{policy.audit.hash_key_env} is not set)")
 
     @classmethod
     def from_policy(
@@ -218,15 +241,15 @@ class Redactor:
         detail = str(cause) if isinstance(cause, JPTRedactError) else type(cause).__name__
         docs = f"document {index}" if count == 1 else f"documents {index}-{index + count - 1}"
         log.warning("detection failed for %s in %s: %s", docs, where, type(cause).__name__)
-        err = DetectionError(f"detection failed for {docs} ({where}: {detail}); not redacted",
-                             document_index=index, reason=f"{where}: {detail}")
-        err.__cause__ = cause
-        return err
+        # not chained to `cause`: its message (and traceback locals) may quote the document
+        return DetectionError(f"detection failed for {docs} ({where}: {detail}); not redacted",
+                              document_index=index, reason=f"{where}: {detail}", cause_type=type(cause).__name__)
 
     # -- redaction ---------------------------------------------------------------------------
-    def redact(self, text: str, *, document_id: str | None = None) -> RedactionResult:
+    def redact(self, text: str, *, document_id: str | None = None, defer_audit: bool = False) -> RedactionResult:
         """Redact one text. Raises DetectionError unless on_error='redact_all'."""
-        return self.redact_many([text], document_ids=None if document_id is None else [document_id])[0]
+        return self.redact_many([text], document_ids=None if document_id is None else [document_id],
+                                defer_audit=defer_audit)[0]
 
     def redact_many(
         self,
@@ -235,12 +258,17 @@ class Redactor:
         batch_size: int | None = None,
         document_ids: Sequence[str] | None = None,
         return_exceptions: bool = False,
+        defer_audit: bool = False,
     ) -> list[RedactionResult]:
         """Redact many texts with batched detection.
 
-        With return_exceptions=True a document whose detection failed yields its
-        DetectionError in place of a result (as asyncio.gather does), so one bad document
-        does not stop the others; nothing is ever returned unredacted.
+        With return_exceptions=True a document whose detection or redaction failed yields its
+        DetectionError (or OperatorError, ...) in place of a result (as asyncio.gather does),
+        so one bad document does not stop the others; nothing is ever returned unredacted.
+
+        Audit records (with an audit log) are written when every document is done, and only
+        for results; defer_audit=True writes none: call `write_audit(result, document_id)`
+        once each output is safely stored.
         """
         texts = list(texts) if not isinstance(texts, str) else texts
         if document_ids is not None and len(document_ids) != len(texts):
@@ -252,46 +280,61 @@ class Redactor:
                 if isinstance(analysis, DetectionError):
                     raise analysis  # before any document is redacted or audited
         out: list[Any] = []
+        pending: list[_Pending] = []
         for i, (text, analysis) in enumerate(zip(texts, analyses)):
             doc_id = document_ids[i] if document_ids is not None else None
             if isinstance(analysis, DetectionError):
                 if self.on_error == "redact_all":
-                    out.append(self._finish(text, WHOLE_DOCUMENT_PLACEHOLDER, (), doc_id, whole=True))
+                    out.append(self._finish(text, WHOLE_DOCUMENT_PLACEHOLDER, (), whole=True))
+                    pending.append(_Pending(out[-1], doc_id))
                 else:
                     out.append(analysis)
                 continue
-            out.append(self._apply(text, analysis.spans, doc_id))
+            try:
+                out.append(self._apply(text, analysis.spans))
+            except JPTRedactError as exc:
+                if not return_exceptions:
+                    raise  # nothing of this call is audited
+                out.append(exc)
+                continue
+            pending.append(_Pending(out[-1], doc_id))
+        if not defer_audit:
+            for p in pending:
+                self.write_audit(p.result, p.document_id)
         return out
 
-    def _apply(self, text: str, spans: tuple[Span, ...], doc_id: str | None) -> RedactionResult:
+    def _apply(self, text: str, spans: tuple[Span, ...]) -> RedactionResult:
         if not spans:
-            return self._finish(text, text, (), doc_id)
+            return self._finish(text, text, ())
         ctx = new_context(keys=self.keys, run_state=self._run_state)
         redacted, findings = apply_operators(text, spans, self.policy, ctx)
-        return self._finish(text, redacted, tuple(findings), doc_id)
+        return self._finish(text, redacted, tuple(findings))
 
-    def _finish(self, text: str, redacted: str, findings: tuple, doc_id: str | None, whole: bool = False) -> RedactionResult:
-        result = RedactionResult(
+    def _finish(self, text: str, redacted: str, findings: tuple, whole: bool = False) -> RedactionResult:
+        keys = self.keys
+        return RedactionResult(
             text=redacted,
             findings=findings,
             policy_name=self.policy.name,
             policy_version=self.policy.version,
-            input_sha256=_sha256(text.encode("utf-8")),
+            input_hmac=keys.input_digest(text.encode("utf-8")) if keys.has_key else None,
             output_sha256=_sha256(redacted.encode("utf-8")),
             whole_document_redacted=whole,
         )
-        if self.audit_path is not None:
-            self._audit(text, result, doc_id)
-        return result
 
-    def _audit(self, text: str, result: RedactionResult, doc_id: str | None) -> None:
+    def write_audit(self, result: RedactionResult, document_id: str | None = None) -> None:
+        """Append the audit record of one result (no-op without an audit log). redact_many
+        calls this unless told to defer; a caller that defers calls it after the output is
+        stored, once per result."""
+        if self.audit_path is None:
+            return
         with self._audit_lock:
             if self._audit_writer is None:
                 self._audit_writer = AuditWriter(self.audit_path, self.keys)
             self._audit_writer.write(
-                document_id=doc_id or result.input_sha256[:16],
-                input_text=text,
-                output_text=result.text,
+                document_id=document_id,
+                input_hmac=result.input_hmac,
+                output_sha256=result.output_sha256,
                 findings=result.findings,
                 policy=self.policy,
                 model_id=self._audit_model_id(),
@@ -332,9 +375,11 @@ class Redactor:
         batch_size: int | None = None,
         document_ids: Sequence[str] | None = None,
         return_exceptions: bool = False,
+        defer_audit: bool = False,
     ) -> list[RedactionResult]:
         return await asyncio.to_thread(
-            self.redact_many, texts, batch_size=batch_size, document_ids=document_ids, return_exceptions=return_exceptions
+            self.redact_many, texts, batch_size=batch_size, document_ids=document_ids,
+            return_exceptions=return_exceptions, defer_audit=defer_audit,
         )
 
     def __repr__(self) -> str:

@@ -210,6 +210,24 @@ def test_a_damaged_prefix_file_is_recomputed(backbone, tmp_path, monkeypatch, da
     assert _stored_engine(backbone).prepare(TYPES) is not None and path.stat().st_size > 1000  # rewritten
 
 
+def test_prefix_store_keeps_the_most_recently_used_files(backbone, tmp_path, monkeypatch):
+    import os
+
+    monkeypatch.setenv("JPT_REDACT_CACHE", str(tmp_path))
+    monkeypatch.setattr(prefix_store, "MAX_FILES", 2)
+    sets = [{"PERSON": f"A person, variant {i}."} for i in range(3)]
+    engine = _stored_engine(backbone)
+    engine.prepare(sets[0])
+    first = prefix_store.prefix_path(prefix_store.prefix_key("tiny|test", sets[0]))
+    os.utime(first, (1, 1))  # long unused
+    engine.prepare(sets[1])
+    _stored_engine(backbone).prepare(sets[0])  # read from disk: used again
+    engine.prepare(sets[2])
+    kept = {p.name for p in (tmp_path / "prefix").glob("*.safetensors")}
+    assert len(kept) == 2 and first.name in kept
+    assert prefix_store.prefix_path(prefix_store.prefix_key("tiny|test", sets[1])).name not in kept
+
+
 def test_prefix_key_follows_model_and_definitions():
     key = prefix_store.prefix_key("m|1", TYPES)
     assert key == prefix_store.prefix_key("m|1", dict(TYPES))

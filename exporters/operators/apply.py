@@ -67,6 +67,12 @@ def build_operators(policy: "Policy") -> dict[str, Operator]:
     return {label: get_operator(a.type, a.params) for label in policy.entities for a in [policy.action_for(label)]}
 
 
+def operators_needing_key(policy: "Policy") -> list[str]:
+    """The action types of the policy whose operators need the key (Operator.needs_key)."""
+    actions = [policy.action_for(label) for label in policy.entities]  # defaults.action only where used
+    return sorted({a.type for a in actions if getattr(get_operator(a.type, a.params), "needs_key", False)})
+
+
 def check_spans(text: str, spans: Sequence[Span]) -> list[Span]:
     ordered = sorted(spans, key=lambda s: (s.start, s.end))
     prev_end = 0

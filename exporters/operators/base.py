@@ -59,6 +59,10 @@ class Operator(ABC):
 
     name: str = ""
     defaults: dict[str, Any] = {}
+    # True for operators that cannot work without the key (hash, pseudonymize, encrypt): a
+    # Redactor whose policy uses one refuses to start without a key instead of failing at the
+    # first finding.
+    needs_key: bool = False
 
     def __init__(self, **params: Any) -> None:
         unknown = sorted(set(params) - set(self.defaults))

@@ -32,6 +32,7 @@ def encrypt_value(value: str, label: str, keys) -> str:
 class EncryptOperator(Operator):
     name = "encrypt"
     defaults: dict = {}
+    needs_key = True
 
     def apply(self, value: str, label: str, ctx: OperatorContext) -> str:
         return encrypt_value(value, label, ctx.keys)

@@ -21,6 +21,7 @@ class HashOperator(Operator):
 
     name = "hash"
     defaults = {"length": 16, "prefix": ""}
+    needs_key = True
 
     def validate(self) -> None:
         self.length = self._int("length", lo=8, hi=64)

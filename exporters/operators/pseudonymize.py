@@ -49,6 +49,7 @@ LINK_KINDS = {"organization": "company", "place": "city"}  # value.link -> surro
 class PseudonymizeOperator(Operator):
     name = "pseudonymize"
     defaults = {"locale": "en_US"}
+    needs_key = True
 
     def validate(self) -> None:
         self.locale = self._str("locale")

@@ -176,8 +176,8 @@ def _error(rid: Any, error: str, stage: str) -> dict:
 def _detection_error(rid: Any, err: DetectionError) -> dict:
     stage = (err.reason or "detection").split(":", 1)[0]
     out = _error(rid, "DetectionError", stage)
-    if err.__cause__ is not None:
-        out["cause"] = type(err.__cause__).__name__
+    if getattr(err, "cause_type", None):  # not err.__cause__: DetectionError never chains (messages may quote text)
+        out["cause"] = err.cause_type
     return out
 
 

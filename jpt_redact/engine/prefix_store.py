@@ -11,7 +11,8 @@ start, and it depends only on the model and the type definitions — never on a 
 
 Only backends that name a `prefix_identity` take part. Writes go to a temporary file renamed
 into place; a file that cannot be read, or does not fit the model, is recomputed and replaced.
-No user text is ever hashed or stored here.
+At most MAX_FILES files are kept, least recently used pruned first. No user text is ever hashed
+or stored here.
 """
 from __future__ import annotations
 
@@ -21,10 +22,13 @@ import os
 from pathlib import Path
 from typing import Any, Mapping
 
-from ..model.paths import cache_dir
+from ..model.paths import cache_dir, prune_lru, touch
 from ..model.prompt import PROMPT_VERSION, PromptPieces
 
 PREFIX_FORMAT = 1
+# Files kept (least recently used go first): one is 30-50 MB for the default model, and an SDK
+# user who scores many ad-hoc type sets must not fill the disk.
+MAX_FILES = 24
 
 
 def prefix_key(identity: str, types: Mapping[str, str]) -> str:
@@ -51,7 +55,9 @@ def load(backend: Any, identity: str, types: Mapping[str, str]) -> tuple[PromptP
                 raise ValueError("key mismatch")
             tensors = {name: fh.get_tensor(name) for name in fh.keys()}
         pieces = PromptPieces(tuple(json.loads(meta["prefix_ids"])), tuple(json.loads(meta["bridge_ids"])))
-        return pieces, backend.prefix_from_tensors(pieces.prefix_ids, tensors)
+        prefix = backend.prefix_from_tensors(pieces.prefix_ids, tensors)
+        touch(path)  # recently used: pruned last
+        return pieces, prefix
     except Exception:  # corrupt or foreign: recompute (save() replaces it)
         return None
 
@@ -71,3 +77,5 @@ def save(identity: str, types: Mapping[str, str], pieces: PromptPieces, tensors:
         os.replace(tmp, path)
     except OSError:
         tmp.unlink(missing_ok=True)
+        return
+    prune_lru(path.parent, "*.safetensors", MAX_FILES)

@@ -118,3 +118,29 @@ def weights_fingerprint(path: Path) -> str:
         h.update(f.name.encode())
         h.update(sha256_file(f).encode())
     return h.hexdigest()
+
+
+def prune_lru(directory: Path, pattern: str, keep: int, *, parent: bool = False) -> None:
+    """Delete all but the `keep` most recently used entries matching `pattern` ("used" = mtime,
+    which readers touch); parent=True: the matches mark entry directories (their parents).
+    Best effort: another process may be pruning too, and an entry a running process has open
+    (memory-mapped) stays readable until it closes it."""
+    import shutil
+
+    try:
+        marks = [(p.stat().st_mtime, p.parent if parent else p) for p in directory.glob(pattern)]
+    except OSError:
+        return
+    entries = [p for _, p in sorted(marks, key=lambda m: m[0], reverse=True) if not p.name.startswith(".")]
+    for old in entries[keep:]:
+        try:
+            shutil.rmtree(old) if old.is_dir() else old.unlink()
+        except OSError:
+            pass
+
+
+def touch(path: Path) -> None:
+    try:
+        os.utime(path)
+    except OSError:
+        pass

@@ -28,10 +28,13 @@ from typing import Any, Sequence
 
 from ..model.backbone import Backbone, backbone_source_dir, load_backbone
 from ..model.lora import lora_digest, merge_lora
-from ..model.paths import cache_dir, force_offline
+from ..model.paths import cache_dir, force_offline, prune_lru, touch
 from .native import NATIVE_FORMAT, NativeConfig, NativeDecoder, fused_state, native_config
 
 STORE_FORMAT = 1
+# Entries kept (least recently used pruned first): ~340 MB each for the default model, and every
+# retrained LoRA adapter makes a new one.
+MAX_ENTRIES = 4
 WEIGHTS, CONFIG, META = "weights.safetensors", "config.json", "meta.json"
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "chat_template.jinja", "special_tokens_map.json")
 _BUILD_LOCK = threading.Lock()
@@ -141,6 +144,7 @@ def load(directory: Path, *, device: str = "cpu", dtype: Any = None) -> tuple[Na
         tokenizer = FastTokenizer(directory) if meta.get("fast_tokenizer") else _hf_tokenizer(directory)
     except Exception:  # a damaged entry costs a rebuild, never a wrong model
         return None
+    touch(directory / META)
     return decoder, tokenizer, meta
 
 
@@ -182,6 +186,7 @@ def build(directory: Path, backbone: Backbone, checkpoint_dir: Path | None, sour
                 raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    prune_lru(directory.parent, f"*/{META}", MAX_ENTRIES, parent=True)
 
 
 def transformers_backbone(ref: str | None, layer: int | None, checkpoint_dir: Path | None, *, device: str = "cpu",
