@@ -103,9 +103,10 @@ class DataError(JPTRedactError):
     exit_code = 10
 
 
-class OutputError(JPTRedactError):
+class OutputError(JPTRedactError, OSError):
     """An output cannot be written (disk full, permission denied). Nothing partial is left:
-    outputs are written to a temporary and renamed into place."""
+    outputs are written to a temporary and renamed into place. Also an OSError, so code that
+    handles failed writes as OSErrors still does."""
 
     exit_code = 11
 

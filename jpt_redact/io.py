@@ -3,7 +3,12 @@
 Every check here raises InputError with a message that names the source (a path or
 "<stdin>") and what is wrong, never the content. Writes are atomic: a temp file in the
 target directory, then os.replace, so a crash never leaves half a redacted file that
-looks complete.
+looks complete; a write that fails (disk full) is an OutputError and leaves nothing.
+
+The size limit is enforced on what is read, never on what stat says (/dev/zero and FIFOs
+report 0 bytes). A directory walk keeps to regular files inside the tree: symlinks that lead
+out of it, FIFOs and devices are skipped, as are hidden entries, and each skip is reported to
+`on_skip` (the CLI says how many and why).
 """
 from __future__ import annotations
 
@@ -13,9 +18,9 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, BinaryIO
+from typing import IO, BinaryIO, Callable
 
-from .errors import InputError
+from .errors import InputError, OutputError
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 # Share of control characters (other than tab/newline/CR/form feed) above which a text is binary.
@@ -80,8 +85,11 @@ def read_text_file(path: str | os.PathLike, *, encoding: str = "utf-8", max_byte
     if p.is_dir():
         raise InputError(f"{source}: is a directory")
     try:
-        _check_size(p.stat().st_size, source, max_bytes)
-        data = p.read_bytes()
+        if p.is_file():
+            _check_size(p.stat().st_size, source, max_bytes)  # fail fast; the read below is the real check
+        with open(p, "rb") as fh:
+            data = fh.read() if max_bytes is None else fh.read(max_bytes + 1)
+        _check_size(len(data), source, max_bytes)
     except PermissionError:
         raise InputError(f"{source}: permission denied") from None
     except OSError as exc:
@@ -97,12 +105,19 @@ def read_stream(stream: BinaryIO, *, source: str = "<stdin>", encoding: str = "u
     return decode_text(data, source, encoding=encoding)
 
 
-def expand_inputs(paths: Iterable[str | os.PathLike], *, exclude: Iterable[str | os.PathLike] = ()) -> list[InputFile]:
-    """Expand files and directories (recursively, skipping hidden entries) into InputFiles.
+SkipHook = Callable[[Path, str], None]  # (path, why) for every entry a directory walk leaves out
+
+
+def expand_inputs(paths: Iterable[str | os.PathLike], *, exclude: Iterable[str | os.PathLike] = (),
+                  on_skip: SkipHook | None = None) -> list[InputFile]:
+    """Expand files and directories (recursively) into InputFiles.
 
     A file given directly gets its own name as relative path; a file found under a directory
     gets its path relative to that directory, so an output directory mirrors the tree.
     Directories in `exclude` (e.g. an output directory inside an input one) are not walked.
+    A walk leaves out hidden entries ('hidden'), symlinks to anything outside the directory
+    given ('symlink outside the tree') or to a directory ('symlinked directory'), and what is
+    not a regular file ('not a regular file'), calling on_skip(path, why) for each.
     """
     skip = {Path(e).resolve() for e in exclude}
     out: list[InputFile] = []
@@ -111,7 +126,7 @@ def expand_inputs(paths: Iterable[str | os.PathLike], *, exclude: Iterable[str |
         if not p.exists():
             raise InputError(f"{raw}: no such file or directory")
         if p.is_dir():
-            found = sorted(_walk(p, skip))
+            found = sorted(_walk(p, skip, on_skip or (lambda path, why: None)))
             if not found:
                 raise InputError(f"{raw}: directory has no files")
             out.extend(InputFile(f, f.relative_to(p)) for f in found)
@@ -120,15 +135,34 @@ def expand_inputs(paths: Iterable[str | os.PathLike], *, exclude: Iterable[str |
     return out
 
 
-def _walk(root: Path, skip: set[Path]) -> Iterator[Path]:
+def _walk(root: Path, skip: set[Path], on_skip: SkipHook) -> Iterator[Path]:
+    top = root.resolve()
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [
-            d for d in dirnames
-            if not d.startswith(".") and d != "__pycache__" and (Path(dirpath) / d).resolve() not in skip
-        ]
+        kept = []
+        for d in dirnames:
+            path = Path(dirpath) / d
+            if d == "__pycache__" or path.resolve() in skip:
+                continue
+            if d.startswith("."):
+                on_skip(path, "hidden")
+            elif path.is_symlink():
+                on_skip(path, "symlinked directory")  # never followed: it may lead anywhere
+            else:
+                kept.append(d)
+        dirnames[:] = kept
         for name in filenames:
-            if not name.startswith("."):
-                yield Path(dirpath) / name
+            path = Path(dirpath) / name
+            if name.startswith("."):
+                on_skip(path, "hidden")
+                continue
+            target = path.resolve()
+            if path.is_symlink() and target != top and top not in target.parents:
+                on_skip(path, "symlink outside the tree")
+                continue
+            if not target.is_file():
+                on_skip(path, "not a regular file")  # FIFOs and devices block or never end
+                continue
+            yield path
 
 
 def refuse_overwrite(output: str | os.PathLike, inputs: Iterable[str | os.PathLike]) -> None:
@@ -165,8 +199,11 @@ def out_dir_targets(out_dir: str | os.PathLike, inputs: Iterable[InputFile], *, 
 def atomic_writer(path: str | os.PathLike, *, mode: str = "w", encoding: str = "utf-8") -> Iterator[IO]:
     """Open a temp file next to `path`; on success replace `path` with it, on error remove it."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise OutputError(f"{target}: cannot write ({exc.strerror or type(exc).__name__}); nothing was written") from None
     try:
         kwargs = {} if "b" in mode else {"encoding": encoding, "newline": ""}
         with os.fdopen(fd, mode, **kwargs) as fh:
@@ -179,18 +216,18 @@ def atomic_writer(path: str | os.PathLike, *, mode: str = "w", encoding: str = "
             except OSError:
                 pass
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        if isinstance(exc, OSError) and not isinstance(exc, OutputError):
+            raise OutputError(f"{target}: cannot write ({exc.strerror or type(exc).__name__}); nothing was "
+                              "written") from None
         raise
 
 
 def write_text_atomic(path: str | os.PathLike, text: str, *, inputs: Iterable[str | os.PathLike] = (), encoding: str = "utf-8") -> None:
     refuse_overwrite(path, inputs)
-    try:
-        with atomic_writer(path, encoding=encoding) as fh:
-            fh.write(text)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot write ({exc.strerror or type(exc).__name__})") from None
+    with atomic_writer(path, encoding=encoding) as fh:
+        fh.write(text)

@@ -10,7 +10,8 @@ the run scope, across a run (`run_key`). Types opt in with `value.link` in the p
 People (per label, in this order; names compare case-, accent- and apostrophe-blind):
   P1. A mention is parsed into title (Dr., Mrs., ...), given name, middle names, surname
       (with particles: van der Berg), suffix (Jr., MD) and possessive ('s); 'RAHMAN, Aisha'
-      is surname first; 'AR' or 'A.R.' are initials.
+      is surname first; 'AR' or 'A.R.' are initials. A finding that runs over a column gap
+      (two spaces or more, a tab, a blank line) names what comes before the gap.
   P2. Mentions with a given name and a surname are one person when their surnames are equal
       and their given names are one name: equal, one the other's initial ('D. Whitaker' and
       'Daniel J. Whitaker'), a short form of three letters or more that leaves two or more
@@ -137,6 +138,16 @@ def _strip_possessive(raw: str) -> tuple[str, str]:
     return raw, ""
 
 
+def _before_gap(raw: str) -> str:
+    """The text up to the first run of two or more spaces, a tab or a blank line."""
+    cut = len(raw)
+    for gap in ("  ", "\t", "\n\n", "\n \n"):
+        at = raw.find(gap)
+        if 0 < at < cut:
+            cut = at
+    return raw[:cut].rstrip()
+
+
 def _is_initial(token: str) -> bool:
     core = token.rstrip(".")
     return len(core) == 1 and core.isalpha()
@@ -144,7 +155,10 @@ def _is_initial(token: str) -> bool:
 
 def parse_person(raw: str, index: int = 0, start: int = 0) -> _Name:
     """Rule P1 for one mention."""
-    text, possessive = _strip_possessive(raw.strip())
+    # a name holds no column gap: 'Margaret O'Donnell          MRN' (a span grown over a form) is
+    # the name before it
+    raw = _before_gap(raw.strip())
+    text, possessive = _strip_possessive(raw)
     letters = [c for c in text if c.isalpha()]
     upper = len(letters) > 3 and all(c.isupper() for c in letters)
     form = "full"

@@ -483,6 +483,29 @@ def load_policy(ref: "str | Path | Policy") -> Policy:
     return parse_policy(text, source=str(path))
 
 
+def lint_policy(policy: Policy) -> list[str]:
+    """Problems with the policy's own regular expressions that loading accepts (they compile)
+    but that may take exponential time on a near miss: nested quantifiers
+    (safe_regex.nested_quantifiers). `jpt-redact policy validate` fails on them; at run time
+    every regex is time-limited anyway. Messages name the file, line and field."""
+    node = None
+    if policy.source and Path(policy.source).is_file():
+        try:
+            node = yaml.compose(Path(policy.source).read_text(encoding="utf-8"), Loader=_NoAliasLoader)
+        except (OSError, yaml.YAMLError, RecursionError):
+            node = None
+    found = []
+    for label, entity in policy.entities.items():
+        checks = [(("entities", label, "model_requires"), entity.model_requires)]
+        checks += [(("entities", label, "patterns", i, "regex"), p.regex) for i, p in enumerate(entity.patterns)]
+        for loc, pattern in checks:
+            for why in safe_regex.nested_quantifiers(pattern) if pattern else ():
+                where = policy.source or policy.name
+                line = _line_of(node, loc) if node is not None else None
+                found.append(str(PolicyError(why, path=where, line=line, field=".".join(map(str, loc)))))
+    return found
+
+
 def policy_json_schema() -> dict:
     return Policy.model_json_schema()
 

@@ -200,13 +200,55 @@ def _has_fixed_element(items: Any) -> bool:
     return False
 
 
+def _literal(items: Any) -> str | None:
+    """The string a sequence matches if it is literals only, else None."""
+    out = []
+    for op, av in items:
+        if str(op) != "LITERAL":
+            return None
+        out.append(chr(av))
+    return "".join(out)
+
+
+def _words(items: Any) -> list[str] | None:
+    """The literal alternatives of a sequence of literals and at most one alternation of
+    literals (the stdlib parser factors 'a|aa' into 'a' + (''|'a')), else None."""
+    words, seen_branch = [""], False
+    for op, av in items:
+        name = str(op)
+        if name == "LITERAL":
+            words = [w + chr(av) for w in words]
+        elif name == "BRANCH" and not seen_branch:
+            tails = [_literal(b) for b in av[1]]
+            if any(t is None for t in tails):
+                return None
+            words = [w + t for w in words for t in tails]
+            seen_branch = True
+        elif name == "SUBPATTERN" and len(items) == 1:
+            return _words(av[-1])
+        else:
+            return None
+    return words if seen_branch else None
+
+
+def _ambiguous_alternatives(items: Any) -> bool:
+    """Whether one alternative is two others in a row ('a|aa'): repeated, they split a run in
+    exponentially many ways."""
+    words = set(_words(items) or ())
+    return any(w[:i] in words and w[i:] in words for w in words for i in range(1, len(w)))
+
+
 def _walk(items: Any, found: list[str]) -> None:
     for op, av in items:
         if _is_repeat(op):
             lo, hi, body = av
-            if str(op) != "POSSESSIVE_REPEAT" and hi == MAXREPEAT and _has_variable_repeat(body) and not _has_fixed_element(body):
+            unbounded = str(op) != "POSSESSIVE_REPEAT" and hi == MAXREPEAT
+            if unbounded and _has_variable_repeat(body) and not _has_fixed_element(body):
                 found.append("an unbounded repeat of a group that itself repeats, with nothing fixed to "
                              "separate the iterations (e.g. '(\\w+\\s?)+'): exponential time on a near miss")
+            if unbounded and _ambiguous_alternatives(body):
+                found.append("an unbounded repeat of alternatives where one is two others in a row "
+                             "(e.g. '(a|aa)+'): exponential time on a near miss")
             _walk(body, found)
         elif str(op) == "SUBPATTERN":
             _walk(av[-1], found)

@@ -10,12 +10,13 @@ the resolver (docs/policies.md, *Whole values*, repeats the rules for policy aut
       matches right after it ('90' before '% stenosis' is no DATE, '81' before ' mg' neither).
 
 `whole(text, spans, policy, candidates)`, after the resolver:
-  W0. Restore. A pattern, checksum or plugin span that the resolver left in pieces because
-      model spans of other types (of higher priority) took characters inside it is restored
-      whole under its own label, and those model spans are dropped: a validated value is
-      not cut by guesses ('DE89 3704 0044 0532 0130 00' is not an IBAN with three record
-      numbers inside). A model span that takes all of it, or reaches outside it, and any
-      other non-model span, leave the resolver's choice as it is.
+  W0. Restore. A pattern, checksum or plugin span that lost characters to model spans of
+      other types (of higher priority) lying inside it is restored whole under its own
+      label, and those model spans are dropped: a validated value is neither cut nor
+      renamed by guesses ('DE89 3704 0044 0532 0130 00' is no IBAN with three record
+      numbers inside, 'BIC: WESTGB2L' no health plan number). A model span that reaches
+      outside it (a longer value around it), any other non-model span, and the type's
+      allow_list leave the resolver's choice as it is.
   W1. Trim. A model span of a type that is not `opaque` loses trailing sentence punctuation
       ('2 May.' -> '2 May'), and a name (`value.link`) its possessive ('Rahman's' -> 'Rahman').
   W2. Extend. A model span grows over the run around it: letters and digits, joined by the
@@ -160,19 +161,25 @@ def _winner(cluster: list[tuple[Span, Span]], policy: "Policy") -> Span:
     return max(spans, key=lambda s: (covered[s.label], et(s).priority, s.score, s.length, s.label))
 
 
-def restored(spans: Sequence[Span], candidates: Sequence[Span], policy: "Policy") -> list[Span]:
+def _allowed(text: str, s: Span, policy: "Policy") -> bool:
+    allow = policy.entities[s.label].allow_list
+    return bool(allow) and s.recognizer != DENY_LIST_NAME and \
+        text[s.start : s.end].strip().casefold() in {v.strip().casefold() for v in allow}
+
+
+def restored(text: str, spans: Sequence[Span], candidates: Sequence[Span], policy: "Policy") -> list[Span]:
     """Rule W0: resolved spans with validated values cut by model spans made whole again."""
     result = list(spans)
     whole_ones = {(s.start, s.end, s.label, s.recognizer) for s in spans}
     for c in sorted((c for c in candidates if not c.from_model and c.label in policy.entities),
                     key=lambda c: (-c.length, c.start)):
-        if (c.start, c.end, c.label, c.recognizer) in whole_ones:
+        if (c.start, c.end, c.label, c.recognizer) in whole_ones or _allowed(text, c, policy):
             continue
         inside = [s for s in result if s.overlaps(c)]
         pieces = [s for s in inside if s.label == c.label and s.recognizer == c.recognizer
                   and c.start <= s.start and s.end <= c.end]
         cutters = [s for s in inside if s not in pieces]
-        if not pieces or not cutters or any(not s.from_model or s.start < c.start or s.end > c.end for s in cutters):
+        if not cutters or any(not s.from_model or s.start < c.start or s.end > c.end for s in cutters):
             continue
         result = [s for s in result if s not in inside] + [c]
         whole_ones.add((c.start, c.end, c.label, c.recognizer))
@@ -182,7 +189,7 @@ def restored(spans: Sequence[Span], candidates: Sequence[Span], policy: "Policy"
 def whole(text: str, spans: Sequence[Span], policy: "Policy", candidates: Sequence[Span] = ()) -> tuple[Span, ...]:
     """Rules W0-W3 over resolved spans (`candidates`: what the resolver was given, for W0);
     the result is sorted by start and non-overlapping."""
-    spans = restored(spans, candidates, policy) if candidates else spans
+    spans = restored(text, spans, candidates, policy) if candidates else spans
     pairs = sorted(((extended(text, s, policy.entities[s.label]), s) for s in spans), key=lambda p: (p[0].start, p[0].end))
     out: list[Span] = []
     i = 0

@@ -35,7 +35,8 @@ def redactor(test_policy, fake_engine) -> Redactor:
 def test_redact_table(redactor: Redactor, text: str, expected: str):
     result = redactor.redact(text)
     assert result.text == expected
-    assert result.input_sha256 == hashlib.sha256(text.encode()).hexdigest()
+    assert result.input_hmac is None  # no key, no input digest (issue 14 item 2)
+    assert "input_sha256" not in result.to_dict() and "input_hmac" not in result.to_dict()
     assert result.output_sha256 == hashlib.sha256(expected.encode()).hexdigest()
     assert result.policy_name == "test-policy" and result.policy_version == "7"
     assert not result.whole_document_redacted
@@ -147,7 +148,7 @@ def test_engine_failure_with_redact_all_returns_placeholder(test_policy):
     assert result.text == WHOLE_DOCUMENT_PLACEHOLDER
     assert result.whole_document_redacted
     assert result.findings == ()
-    assert result.input_sha256 == hashlib.sha256(SECRET_TEXT.encode()).hexdigest()
+    assert result.input_hmac is None
 
 
 def test_on_error_comes_from_the_policy_by_default():
@@ -287,7 +288,9 @@ def test_audit_records_every_document_without_text(tmp_path, test_policy, fake_e
     records = read_records(log)
     assert [rec["document_id"] for rec in records] == ["note-1", "a", "b"]
     assert records[0]["model_id"] == "fake:test-engine"
-    assert records[0]["input_sha256"] == hashlib.sha256(SECRET_TEXT.encode()).hexdigest()
+    keys = KeyProvider.from_env()
+    assert records[0]["input_hmac"] == keys.input_digest(SECRET_TEXT.encode())  # keyed (issue 14 item 2)
+    assert hashlib.sha256(SECRET_TEXT.encode()).hexdigest() not in log.read_text()
     raw = log.read_text()
     assert "Alice" not in raw and "Springfield" not in raw
     assert verify_log(log, KeyProvider.from_env()).ok
@@ -299,7 +302,7 @@ def test_audit_path_from_policy(tmp_path, fake_engine):
     r = Redactor.from_policy(policy, engine=fake_engine)
     r.redact("Carol")
     r.close()
-    assert len(log.read_text().splitlines()) == 1
+    assert len(log.read_text().splitlines()) == 2  # the anchor header and one record
 
 
 def test_failed_batch_audits_nothing(tmp_path, test_policy):

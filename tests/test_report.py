@@ -30,7 +30,7 @@ def make_log(tmp_path):
     for doc, found in docs.items():
         w.write(document_id=doc, input_text="in", output_text="out", findings=found, policy=POLICY, model_id="m")
     w.close()
-    lines = [json.loads(l) for l in log.read_text().splitlines()]
+    lines = [json.loads(l) for l in log.read_text().splitlines()]  # the header first
     return log, lines
 
 
@@ -48,17 +48,37 @@ def test_summary_counts(tmp_path):
 
 def test_summary_groups_by_day_and_reports_a_broken_chain(tmp_path):
     log, recs = make_log(tmp_path)
-    recs[1]["time"] = "2020-01-02T03:04:05.000Z"  # edited without rehashing: the chain breaks
-    log.write_text("".join(canonical_json(r) + "\n" for r in recs))
+    header = log.read_text().splitlines(keepends=True)[0]
+    recs[2]["time"] = "2020-01-02T03:04:05.000Z"  # edited without rehashing: the chain breaks
+    log.write_text(header + "".join(canonical_json(r) + "\n" for r in recs[1:]))
     s = summarize(log)
     assert s["by_day"]["2020-01-02"] == 1 and list(s["by_day"])[0] == "2020-01-02"
-    assert not s["chain"]["ok"] and s["chain"]["first_bad_line"] == 2
-    assert "BROKEN at line 2" in render_text(s)
+    assert not s["chain"]["ok"] and s["chain"]["first_bad_line"] == 3
+    assert "BROKEN at line 3" in render_text(s)
+
+
+def test_an_edited_and_rehashed_log_is_not_reported_ok(tmp_path):
+    # issue 14 item 10: `audit report` showed "chain: OK" for an edited and re-hashed chain
+    from jpt_redact.exporters.audit import compute_record_hash
+    from jpt_redact.exporters.audit.log import header_line
+
+    log, recs = make_log(tmp_path)
+    recs = recs[1:]
+    recs[0]["findings"] = []
+    prev = "0" * 64
+    for r in recs:
+        r["prev_hash"] = prev
+        r["record_hash"] = prev = compute_record_hash(r)
+    log.write_text(header_line(3, prev, None).decode() + "".join(canonical_json(r) + "\n" for r in recs))
+    unkeyed = render_text(summarize(log))
+    assert "chain: OK" not in unkeyed and "NOT authenticated" in unkeyed
+    keyed = summarize(log, KEYS)
+    assert not keyed["chain"]["ok"] and "BROKEN at line 1" in render_text(keyed)
 
 
 def test_text_report_lists_every_breakdown(tmp_path):
     log, _ = make_log(tmp_path)
-    text = render_text(summarize(log))
+    text = render_text(summarize(log, KEYS))
     for needle in ("findings: 4", "Findings per type", "PERSON", "Findings per action", "Findings per day",
                    "Findings per document", "a.txt", "chain: OK"):
         assert needle in text

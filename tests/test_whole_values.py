@@ -189,10 +189,24 @@ def test_without_the_candidates_the_resolver_pieces_stay():
     assert values(IBAN_TEXT, whole(IBAN_TEXT, pieces, POLICY, [iban, guess])) == [(IBAN_TEXT[iban.start:iban.end], "ACCOUNT")]
 
 
-def test_a_model_span_that_takes_all_of_a_value_keeps_it():
+def test_a_model_guess_does_not_rename_a_validated_value():
     iban = pattern(IBAN_TEXT, "DE89 3704 0044 0532 0130 00", "ACCOUNT")
     guess = Span(iban.start, iban.end, "RECORD", 0.6)
-    assert values(IBAN_TEXT, whole(IBAN_TEXT, [guess], POLICY, [iban, guess])) == [(IBAN_TEXT[iban.start:iban.end], "RECORD")]
+    assert values(IBAN_TEXT, whole(IBAN_TEXT, [guess], POLICY, [iban, guess])) == [(IBAN_TEXT[iban.start:iban.end], "ACCOUNT")]
+
+
+def test_a_model_span_around_a_value_keeps_it():
+    iban = pattern(IBAN_TEXT, "DE89 3704 0044 0532 0130 00", "ACCOUNT")
+    guess = Span(iban.start - 6, iban.end, "RECORD", 0.6)
+    assert values(IBAN_TEXT, whole(IBAN_TEXT, [guess], POLICY, [iban, guess])) == [(IBAN_TEXT[guess.start:iban.end], "RECORD")]
+
+
+def test_an_allow_listed_value_is_not_restored():
+    policy = POLICY.model_copy(update={"entities": {**POLICY.entities, "ACCOUNT": POLICY.entities["ACCOUNT"].model_copy(
+        update={"allow_list": ["DE89 3704 0044 0532 0130 00"]})}})
+    iban = pattern(IBAN_TEXT, "DE89 3704 0044 0532 0130 00", "ACCOUNT")
+    guess = Span(iban.start, iban.end, "RECORD", 0.6)
+    assert values(IBAN_TEXT, whole(IBAN_TEXT, [guess], policy, [iban, guess])) == [(IBAN_TEXT[iban.start:iban.end], "RECORD")]
 
 
 # -- through the Detector ------------------------------------------------------------------------

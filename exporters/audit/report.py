@@ -1,6 +1,9 @@
 """Summaries of an audit log: counts per type, document, action and day, as text or HTML.
 
-The report is built from the audit records only, so it holds no values or document text.
+The report is built from the audit records only, so it holds no values or document text. The
+chain status says how far it was checked: "OK" only with the key (MACs and the end-of-log
+anchor verified); without one the chain is merely "consistent", because an edited log whose
+hashes were recomputed passes an unkeyed check.
 """
 from __future__ import annotations
 
@@ -8,11 +11,13 @@ import html
 import os
 from collections import Counter
 
+from ...keys import KeyProvider
 from .log import read_records, verify_log
 
 
-def summarize(path: str | os.PathLike) -> dict:
-    """Counts of findings per type, per document, per action and per day, plus chain status."""
+def summarize(path: str | os.PathLike, keys: KeyProvider | None = None) -> dict:
+    """Counts of findings per type, per document, per action and per day, plus chain status
+    (authenticated with `keys`, when given and holding a key)."""
     records = read_records(path)
     by_type: Counter[str] = Counter()
     by_action: Counter[str] = Counter()
@@ -36,7 +41,7 @@ def summarize(path: str | os.PathLike) -> dict:
         for f in findings:
             by_type[str(f.get("label"))] += 1
             by_action[str(f.get("action"))] += 1
-    chain = verify_log(path)
+    chain = verify_log(path, keys, require_anchor=True)
     return {
         "path": str(path),
         "records": len(records),
@@ -64,8 +69,11 @@ def _table(title: str, counts: dict, header: str) -> list[str]:
 
 
 def _chain_line(chain: dict) -> str:
+    if chain["ok"] and chain.get("authenticated"):
+        return f"chain: OK ({chain['records']} records; MACs and end-of-log anchor verified with the key)"
     if chain["ok"]:
-        return f"chain: OK ({chain['records']} records; unkeyed check)"
+        return (f"chain: consistent but NOT authenticated ({chain['records']} records): no key was given, and an "
+                "edited log whose hashes were recomputed passes this check; verify with the key")
     where = f" at line {chain['first_bad_line']}" if chain["first_bad_line"] else ""
     return f"chain: BROKEN{where}: {chain['reason']}"
 
@@ -140,7 +148,7 @@ def _html_table(counts: dict, header: str) -> str:
 def render_html(summary: dict) -> str:
     """A self-contained HTML page (inline CSS and SVG, no scripts or external files)."""
     chain = summary["chain"]
-    status = "ok" if chain["ok"] else "bad"
+    status = "ok" if chain["ok"] and chain.get("authenticated") else "bad"
     e = html.escape
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>jpt-redact audit report</title>

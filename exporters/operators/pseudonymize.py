@@ -8,11 +8,12 @@ stay, credit cards stay Luhn-valid and SSNs stay in the valid SSN ranges.
 """
 from __future__ import annotations
 
+import hashlib
 import random
 import re
 import threading
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from ...errors import OperatorError
 from .base import Operator, OperatorContext
@@ -55,6 +56,10 @@ class PseudonymizeOperator(Operator):
         self.locale = self._str("locale")
         if not re.fullmatch(r"[a-z]{2,3}(_[A-Z]{2})?", self.locale):
             raise self._fail("locale", f"must look like 'en_US', got {self.locale!r}")
+        from faker.config import AVAILABLE_LOCALES  # not Faker itself (slow): the list of its locales
+
+        if self.locale not in AVAILABLE_LOCALES:  # at build time, not at the first finding (issue 14 item 12)
+            raise self._fail("locale", f"is not a Faker locale: {self.locale!r}")
         self._faker = None
         self._lock = threading.Lock()
 
@@ -77,28 +82,36 @@ class PseudonymizeOperator(Operator):
         mention = getattr(ctx, "mention", None)  # linking.py: one pseudonym per person, organisation or place
         if mention is not None and mention.kind == "person":
             return self._person(mention, label, ctx)
-        seed = int.from_bytes(ctx.keys.pseudonym_digest(value if mention is None else f"{mention.kind}:{mention.key}",
-                                                        label), "big")
-        rng = random.Random(seed)
+        digest = ctx.keys.pseudonym_digest(value if mention is None else f"{mention.kind}:{mention.key}", label)
         kind = KINDS.get(label, "fallback") if mention is None else LINK_KINDS[mention.kind]
-        surrogate = self._surrogate(kind, value, seed, rng)
-        if surrogate == value:  # astronomically rare for long values, possible for 1-digit ones
-            surrogate = _preserve_format(value, random.Random(seed + 1), change=True)
-        if surrogate == value:  # no letters or digits to substitute (e.g. '-/-'): use keyed letters
-            surrogate = "".join(rng.choice(_LOWER) for _ in value)
-        return surrogate
+
+        def draw(attempt: int) -> str:
+            seed = _redraw_seed(digest, attempt)
+            rng = random.Random(seed)
+            surrogate = self._surrogate(kind, value, seed, rng)
+            if surrogate == value:  # astronomically rare for long values, possible for 1-digit ones
+                surrogate = _preserve_format(value, random.Random(seed + 1), change=True)
+            if surrogate == value:  # no letters or digits to substitute (e.g. '-/-'): use keyed letters
+                surrogate = "".join(rng.choice(_LOWER) for _ in value)
+            return surrogate
+
+        return unique_surrogate(ctx, kind, digest.hex(), draw)
 
     def _person(self, mention: "Mention", label: str, ctx: OperatorContext) -> str:
         # Given name and surname each from their own keyed seed: 'Aisha' alone, 'Ms. Rahman' and
         # 'Aisha Rahman' agree, and two O'Donnells keep one surrogate surname but not one person.
         parts = []
         for role, name in (("first", mention.first), ("last", mention.last)):
-            seed = int.from_bytes(ctx.keys.pseudonym_digest(f"{role}:{name or ''}", label), "big")
-            with self._lock:
-                fake = self._get_faker()
-                fake.seed_instance(seed)
-                parts.append(fake.first_name() if role == "first" else fake.last_name())
+            digest = ctx.keys.pseudonym_digest(f"{role}:{name or ''}", label)
+            parts.append(unique_surrogate(ctx, f"person:{role}", digest.hex(),
+                                          lambda attempt, role=role, digest=digest: self._name_part(role, digest, attempt)))
         return render_person(mention, parts[0], parts[1])
+
+    def _name_part(self, role: str, digest: bytes, attempt: int) -> str:
+        with self._lock:
+            fake = self._get_faker()
+            fake.seed_instance(_redraw_seed(digest, attempt))
+            return fake.first_name() if role == "first" else fake.last_name()
 
     def _surrogate(self, kind: str, value: str, seed: int, rng: random.Random) -> str:
         if kind == "digits":
@@ -134,6 +147,43 @@ class PseudonymizeOperator(Operator):
             if kind == "company":
                 return fake.company()
         raise AssertionError(kind)  # pragma: no cover
+
+
+# -- no two values share a surrogate within a run --------------------------------------------------
+# Faker's name lists are small and weighted: 100 one-word names drew 82 distinct first names, so
+# different people were merged into one. The run state remembers which surrogate went to which
+# (keyed digest of a) value; a surrogate already taken is redrawn from the next keyed seed. The
+# first value to appear keeps the keyed surrogate, so surrogates are stable within a run and,
+# unless a collision forced a redraw, across runs under the same key.
+_TAKEN = "pseudonymize.surrogates"
+MAX_REDRAWS = 64
+
+
+def _redraw_seed(digest: bytes, attempt: int) -> int:
+    if attempt == 0:
+        return int.from_bytes(digest, "big")
+    return int.from_bytes(hashlib.sha256(digest + attempt.to_bytes(4, "big")).digest(), "big")
+
+
+def unique_surrogate(ctx: OperatorContext, namespace: str, identity: str, draw: Callable[[int], str]) -> str:
+    """The surrogate of `identity` (a keyed digest, never a value) in `namespace`: draw(0),
+    or draw(1), draw(2), ... while the result belongs to another identity of this run."""
+    with ctx.run_lock:
+        given, owner = ctx.run_state.setdefault(_TAKEN, {}).setdefault(namespace, ({}, {}))
+        if identity in given:
+            return given[identity]
+        for attempt in range(MAX_REDRAWS):
+            surrogate = draw(attempt)
+            if owner.get(surrogate, identity) == identity:
+                break
+        else:  # the pool is exhausted: number the last draw
+            base, n = surrogate, 2
+            while f"{base} {n}" in owner:
+                n += 1
+            surrogate = f"{base} {n}"
+        given[identity] = surrogate
+        owner[surrogate] = identity
+        return surrogate
 
 
 def _preserve_format(value: str, rng: random.Random, change: bool = False, digits_only: bool = False) -> str:

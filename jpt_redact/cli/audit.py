@@ -30,7 +30,8 @@ def verify_command(log: str, key_env: str, expect_last_hash: str | None, as_json
     """Verify the hash chain (and MACs, when a key is set) of an audit log, or of a
     `jpt-redact batch` OUTPUT directory (its manifest, every audit shard and output).
 
-    Exits 0 if every record verifies, otherwise names the first bad line.
+    Exits 0 if every record verifies and the log ends where its header says (records cut off
+    the end, an emptied log or a removed header fail), otherwise names the first bad line.
     """
     from ..exporters.audit.log import verify_log
 
@@ -39,7 +40,7 @@ def verify_command(log: str, key_env: str, expect_last_hash: str | None, as_json
 
     if verify_batch_output(log, keys, expect_last_hash, as_json):
         return
-    result = verify_log(log, keys, expect_last_hash=expect_last_hash)
+    result = verify_log(log, keys, expect_last_hash=expect_last_hash, require_anchor=expect_last_hash is None)
     if as_json:
         click.echo(common.dumps(result.to_dict(), pretty=True))
     if not result.ok:
@@ -53,12 +54,14 @@ def verify_command(log: str, key_env: str, expect_last_hash: str | None, as_json
 @audit_group.command("report")
 @click.argument("log", type=click.Path(dir_okay=False))
 @click.option("--html", "html_path", type=click.Path(dir_okay=False), default=None, help="Also write an HTML report here.")
+@click.option("--key-env", default="JPT_REDACT_KEY", show_default=True, help=KEY_ENV_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-def report_command(log: str, html_path: str | None, as_json: bool) -> None:
-    """Summarise an audit log: findings per type, action, document and day (no values)."""
+def report_command(log: str, html_path: str | None, key_env: str, as_json: bool) -> None:
+    """Summarise an audit log: findings per type, action, document and day (no values).
+    The chain counts as OK only when checked with the key."""
     from ..exporters.audit.report import render_html, render_text, summarize
 
-    summary = summarize(log)
+    summary = summarize(log, _keys(key_env))
     if html_path:
         io.write_text_atomic(html_path, render_html(summary), inputs=[log])
     click.echo(common.dumps(summary, pretty=True) if as_json else render_text(summary).rstrip("\n"))

@@ -205,3 +205,46 @@ def note(message: str, *, quiet: bool) -> None:
     """A status line on stderr (never document content)."""
     if not quiet:
         click.echo(message, err=True)
+
+
+def warn(message: str) -> None:
+    """A warning on stderr, shown even with --quiet: it is about what is (not) protected."""
+    click.echo("Warning: " + message, err=True)
+
+
+class SkipCounter:
+    """io.expand_inputs' on_skip: counts what a directory walk left out, to say so once."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+
+    def __call__(self, path: Path, why: str) -> None:
+        self.counts[why] = self.counts.get(why, 0) + 1
+
+    def report(self, *, quiet: bool) -> None:
+        if self.counts:
+            parts = ", ".join(f"{n} {why}" for why, n in sorted(self.counts.items()))
+            note(f"skipped {sum(self.counts.values())} entries of the input directories ({parts})", quiet=quiet)
+
+
+def model_only_types(policy: "Policy") -> list[str]:
+    """Types that nothing but the JPT model finds (no recognizers, patterns or deny-list)."""
+    return [label for label, e in policy.entities.items()
+            if e.model and not (e.recognizers or e.patterns or e.deny_list)]
+
+
+def note_model_only_types(policy: "Policy", *, no_model: bool) -> None:
+    """With --no-model, name the types that will then not be found at all."""
+    if no_model:
+        missing = model_only_types(policy)
+        if missing:
+            warn(f"--no-model: {', '.join(missing)} {'is' if len(missing) == 1 else 'are'} found only by the model "
+                 "and will not be redacted")
+
+
+def note_key(redactor: "Redactor", *, quiet: bool) -> None:
+    """The key's public id on stderr when a run uses one (so runs with different keys stand out).
+    (An audit log written without a key is warned about by the audit writer itself.)"""
+    keys = redactor.keys  # a malformed key fails here, before any input is read
+    if keys.has_key:
+        note(f"key id {keys.key_id} (from {keys.source})", quiet=quiet)

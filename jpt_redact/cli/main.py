@@ -6,6 +6,10 @@ same. This module is where errors become text: every JPTRedactError is one line
 among several) and exits with the error's exit_code; anything unexpected is one line naming
 only the exception type (exit 70), unless JPT_REDACT_DEBUG=1. The command modules register
 here and import nothing from this module.
+
+SIGTERM (a scheduler stopping the job) is turned into an exception, so the cleanup that a
+normal error gets runs too: temporaries of unfinished outputs are removed and no audit record
+of an unwritten output exists. The exit code is 143 (128 + SIGTERM); a re-run does the job.
 """
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ import difflib
 import errno
 import logging
 import os
+import signal
 import sys
 
 import click
@@ -21,6 +26,7 @@ from ..errors import JPTRedactError
 from ..version import __version__
 from .common import error_line
 
+TERMINATED_EXIT = 128 + signal.SIGTERM
 INTERNAL_ERROR_EXIT = 70
 IO_ERROR_EXIT = 74
 MISSING_DEPENDENCY_EXIT = 69
@@ -116,6 +122,14 @@ def _register() -> None:
 _register()
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived: unwinds like an error (BaseException, so nothing swallows it)."""
+
+
+def _on_sigterm(signum, frame) -> None:
+    raise Terminated()
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point (`jpt-redact`)."""
     handler = logging.StreamHandler(sys.stderr)
@@ -123,7 +137,14 @@ def main(argv: list[str] | None = None) -> None:
     root = logging.getLogger("jpt_redact")
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if debug_enabled() else logging.WARNING)
-    cli.main(args=argv, prog_name="jpt-redact")
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        cli.main(args=argv, prog_name="jpt-redact")
+    except Terminated:
+        error_line("terminated (SIGTERM); unfinished outputs were not written, run again to complete")
+        sys.exit(TERMINATED_EXIT)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -21,9 +21,15 @@ def validate_command(files: tuple[str, ...]) -> None:
     from ..policy import load_policy
     from ..redactor import validate_policy
 
+    from ..errors import PolicyError
+    from ..policy import lint_policy
+
     for ref in files:
         policy = load_policy(ref)  # names of plugins (operators, recognizers, backend) are checked here
         validate_policy(policy)  # ... and what a Redactor builds from them (parameters, validators) here
+        problems = lint_policy(policy)  # regexes that may take exponential time
+        if problems:
+            raise PolicyError(problems[0] + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""))
         n_model = len(policy.model_types())
         click.echo(
             f"OK: {ref}: policy {policy.name!r} v{policy.version}, {len(policy.entities)} types "

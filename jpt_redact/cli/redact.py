@@ -3,7 +3,10 @@
 One input (a file or `-`) goes to stdout or `-o FILE`. Several inputs, or a directory, go
 to `--out-dir DIR` (mirroring the tree) or, with `--format jsonl`, to one JSONL stream.
 A file that cannot be read or whose detection fails is reported on its own `Error:` line and
-not written; the others still are, and the exit code is that of the first failure.
+not written; the others still are, and the exit code is that of the first failure. A run that
+wrote the whole-document placeholder for some file (on_error: redact_all) says how many and
+exits PLACEHOLDER_EXIT_CODE (12). Audit records are written after their output exists (a
+failed write leaves no record of it), and the output is never the audit log itself.
 """
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from typing import Any
 import click
 
 from .. import io
-from ..errors import DetectionError, InputError, JPTRedactError
+from ..errors import PLACEHOLDER_EXIT_CODE, DetectionError, InputError, JPTRedactError
 from . import common
 from .common import error_line
 
@@ -66,13 +69,17 @@ def redact_command(inputs, policy_ref, output, out_dir, fmt, audit_path, on_erro
         raise click.UsageError("use either -o/--output (one input) or --out-dir (several inputs)")
     if out_dir and fmt == "jsonl":
         raise click.UsageError("--format jsonl writes one stream: use -o FILE or stdout, not --out-dir")
+    if output and audit_path and Path(output).resolve() == Path(audit_path).resolve():
+        raise click.UsageError("-o and --audit name the same file: the output would replace the audit log")
     policy = common.load_cli_policy(policy_ref, **model)
 
     if stdin:
         text = io.read_stream(common.stdin_binary(), encoding=encoding, max_bytes=max_bytes)
         files: list[io.InputFile] = []
     else:
-        files = io.expand_inputs(inputs, exclude=[out_dir] if out_dir else [])
+        skipped = common.SkipCounter()
+        files = io.expand_inputs(inputs, exclude=[out_dir] if out_dir else [], on_skip=skipped)
+        skipped.report(quiet=quiet)
     several = not stdin and (len(files) > 1 or any(Path(p).is_dir() for p in inputs))
     if several and not out_dir and fmt != "jsonl":
         raise click.UsageError("several inputs: pass --out-dir DIR (or --format jsonl for one stream)")
@@ -84,9 +91,13 @@ def redact_command(inputs, policy_ref, output, out_dir, fmt, audit_path, on_erro
     if audit_path:
         io.refuse_overwrite(audit_path, input_paths)
     targets = io.out_dir_targets(out_dir, files, suffix=".json" if fmt == "json" else "") if out_dir else {}
+    if audit_path and any(t.resolve() == Path(audit_path).resolve() for t in targets.values()):
+        raise click.UsageError("--audit names a file that --out-dir would write: the output would replace the audit log")
+    common.note_model_only_types(policy, no_model=no_model)
 
     redactor = common.build_redactor(policy, use_model=not no_model, audit_path=audit_path, on_error=on_error)
     try:
+        common.note_key(redactor, quiet=quiet)
         if several:
             _redact_many(redactor, files, targets, output, fmt, encoding, max_bytes, batch_size, quiet, dest=out_dir or output)
             return
@@ -96,12 +107,16 @@ def redact_command(inputs, policy_ref, output, out_dir, fmt, audit_path, on_erro
             text = io.read_text_file(files[0].path, encoding=encoding, max_bytes=max_bytes)
             doc_id, source = str(files[0].path), str(files[0].path)
         with common.progress_bar(None, f"redacting {source}", enabled=not quiet and len(text) >= LONG_INPUT_CHARS):
-            result = redactor.redact(text, document_id=doc_id)
+            result = redactor.redact(text, document_id=doc_id, defer_audit=True)
         rendered = _render(result, fmt, doc_id)
         if output:
             io.write_text_atomic(output, rendered, inputs=input_paths)
         else:
             click.echo(rendered, nl=False)
+        redactor.write_audit(result, doc_id)  # only once the output exists
+        if result.whole_document_redacted:
+            error_line(f"{source}: detection failed; the whole document was replaced by the placeholder")
+            raise click.exceptions.Exit(PLACEHOLDER_EXIT_CODE)
     finally:
         redactor.close()
 
@@ -109,7 +124,8 @@ def redact_command(inputs, policy_ref, output, out_dir, fmt, audit_path, on_erro
 def _redact_many(redactor, files, targets, output, fmt, encoding, max_bytes, batch_size, quiet, dest=None) -> None:
     step = batch_size or common.DEFAULT_DOCS_PER_CALL
     first_error: JPTRedactError | None = None
-    written = 0
+    written = placeholders = 0
+    unaudited = []  # a JSONL file's records: audited once the whole file is in place
     sink_cm = io.atomic_writer(output) if (fmt == "jsonl" and output) else nullcontext(None)
     with sink_cm as sink, common.progress_bar(len(files), "redacting", enabled=not quiet) as bar:
         emit = sink.write if sink is not None else (lambda line: click.echo(line, nl=False))
@@ -125,22 +141,35 @@ def _redact_many(redactor, files, targets, output, fmt, encoding, max_bytes, bat
                     bar.advance()
             if not texts:
                 continue
-            results = redactor.redact_many(
-                texts, batch_size=len(texts), document_ids=[str(f.relative) for f in ready], return_exceptions=True
-            )
-            for f, text, result in zip(ready, texts, results):
-                bar.advance(chars=len(text))
-                if isinstance(result, DetectionError):
-                    error_line(f"{f.path}: detection failed ({result.reason or 'error'}); not written")
+            results = redactor.redact_many(texts, batch_size=len(texts), document_ids=[str(f.relative) for f in ready],
+                                           return_exceptions=True, defer_audit=True)
+            for f, result in zip(ready, results):
+                bar.advance()
+                if isinstance(result, JPTRedactError):
+                    what = f"detection failed ({result.reason or 'error'})" if isinstance(result, DetectionError) else str(result)
+                    error_line(f"{f.path}: {what}; not written")
                     first_error = first_error or result
                     continue
                 if fmt == "jsonl":
                     emit(_render(result, "jsonl", str(f.relative)))
                 else:
                     io.write_text_atomic(targets[f.path], _render(result, fmt, None))
+                if sink is None:
+                    redactor.write_audit(result, str(f.relative))
+                else:
+                    unaudited.append((result, str(f.relative)))
                 written += 1
+                placeholders += result.whole_document_redacted
+    for result, doc_id in unaudited:
+        redactor.write_audit(result, doc_id)
     where = f" to {dest}" if dest else ""
     failed = len(files) - written
-    common.note(f"redacted {written} of {len(files)} files{where}" + (f" ({failed} failed)" if failed else ""), quiet=quiet)
+    redacted = written - placeholders
+    extra = [f"{placeholders} replaced by the placeholder (detection failed)"] if placeholders else []
+    extra += [f"{failed} failed"] if failed else []
+    common.note(f"redacted {redacted} of {len(files)} files{where}" + (f" ({'; '.join(extra)})" if extra else ""),
+                quiet=quiet)
     if first_error is not None:
         raise click.exceptions.Exit(first_error.exit_code)
+    if placeholders:
+        raise click.exceptions.Exit(PLACEHOLDER_EXIT_CODE)

@@ -1,4 +1,10 @@
-"""Definition encoder (any sentence-transformers model dir) with an on-disk embedding cache."""
+"""Definition encoder (any sentence-transformers model dir) with an on-disk embedding cache.
+
+The cache is keyed by a fingerprint of the encoder's weights (not its directory name: two
+fine-tuned encoders in directories of the same name must not share vectors) and is best
+effort: an entry that does not load (corrupt, truncated) is recomputed and replaced, and a
+cache directory that cannot be written only costs the recomputation.
+"""
 from __future__ import annotations
 
 import hashlib
@@ -6,10 +12,14 @@ import os
 import threading
 from pathlib import Path
 
+import logging
+
 import numpy as np
 
 from ..errors import ModelError
-from .paths import cache_dir, default_encoder_path, force_offline
+from .paths import cache_dir, default_encoder_path, force_offline, weights_fingerprint
+
+log = logging.getLogger(__name__)
 
 
 class DefinitionEncoder:
@@ -24,7 +34,15 @@ class DefinitionEncoder:
         self._model = None
         self._lock = threading.Lock()
         self._dim: int | None = None
-        self._cache_dir = cache_dir() / "definitions" / hashlib.sha256(self.encoder_id.encode()).hexdigest()[:16]
+        try:
+            fingerprint = weights_fingerprint(path)
+        except ModelError:  # no weights file to fingerprint: fall back to the name, as before
+            fingerprint = hashlib.sha256(self.encoder_id.encode()).hexdigest()
+        try:
+            self._cache_dir: Path | None = cache_dir() / "definitions" / fingerprint[:16]
+        except OSError as exc:
+            log.warning("definition cache unavailable (%s); embeddings are recomputed", exc.strerror)
+            self._cache_dir = None
 
     def _load(self):
         if self._model is None:
@@ -48,8 +66,7 @@ class DefinitionEncoder:
         keys = [_key(d) for d in definitions]
         out: list[np.ndarray | None] = []
         for k in keys:
-            f = self._cache_dir / f"{k}.npy"
-            out.append(np.load(f) if f.is_file() else None)
+            out.append(self._load_cached(k))
         missing = [i for i, v in enumerate(out) if v is None]
         if missing:
             with self._lock:
@@ -67,12 +84,32 @@ class DefinitionEncoder:
         for d, v in zip(definitions, vectors):
             self._save(_key(d), np.asarray(v))
 
+    def _load_cached(self, key: str) -> np.ndarray | None:
+        if self._cache_dir is None:
+            return None
+        f = self._cache_dir / f"{key}.npy"
+        if not f.is_file():
+            return None
+        try:
+            v = np.load(f, allow_pickle=False)
+        except Exception:  # corrupt or truncated: a miss, replaced below
+            return None
+        if v.ndim != 1 or v.dtype.kind != "f" or not np.isfinite(v).all():
+            return None
+        return v
+
     def _save(self, key: str, vector: np.ndarray) -> np.ndarray:
         v = vector.astype(np.float32)
-        self._cache_dir.mkdir(parents=True, exist_ok=True)
+        if self._cache_dir is None:
+            return v
         tmp = self._cache_dir / f".{key}.{os.getpid()}.{threading.get_ident()}.npy"
-        np.save(tmp, v)
-        os.replace(tmp, self._cache_dir / f"{key}.npy")  # atomic: readers never see half a file
+        try:
+            self._cache_dir.mkdir(parents=True, exist_ok=True)
+            np.save(tmp, v)
+            os.replace(tmp, self._cache_dir / f"{key}.npy")  # atomic: readers never see half a file
+        except OSError as exc:
+            log.warning("cannot write the definition cache (%s); embeddings are recomputed", exc.strerror)
+            tmp.unlink(missing_ok=True)
         return v
 
 

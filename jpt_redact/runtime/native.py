@@ -123,9 +123,17 @@ def _rms(x: torch.Tensor, w: torch.Tensor, eps: float) -> torch.Tensor:
     return w * (x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps))
 
 
-def _rotate_half(x: torch.Tensor) -> torch.Tensor:
+def _rope_heads_first(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+    """RoPE of x [n, h, D] written straight into a contiguous [h, n, D] (the attention layout):
+    [x1 c - x2 s, x2 c + x1 s], which is transformers' `x * cos + rotate_half(x) * sin`
+    term for term (cos and sin repeat over the two halves), without its concatenation."""
     half = x.shape[-1] // 2
-    return torch.cat((-x[..., half:], x[..., :half]), dim=-1)
+    x1, x2 = x[..., :half], x[..., half:]
+    out = torch.empty((x.shape[1], x.shape[0], x.shape[2]), dtype=x.dtype, device=x.device)
+    view = out.transpose(0, 1)
+    torch.sub(x1 * cos, x2 * sin, out=view[..., :half])
+    torch.add(x2 * cos, x1 * sin, out=view[..., half:])
+    return out
 
 
 def _attend_part(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, scale: float, causal: bool):
@@ -201,8 +209,7 @@ class NativeDecoder:
         cfg, dt = self.config, self.dtype
         H, Hkv, D, eps = cfg.num_heads, cfg.num_kv_heads, cfg.head_dim, cfg.rms_eps
         freqs = positions.to(self.device)[:, None].float() * self._inv_freq.to(self.device)[None]
-        emb = torch.cat((freqs, freqs), -1)
-        cos, sin = emb.cos()[:, None], emb.sin()[:, None]
+        cos, sin = freqs.cos()[:, None], freqs.sin()[:, None]  # [n, 1, D/2]
         x = F.embedding(ids, self.embed)
         kvs = []
         last = len(self.layers) - 1
@@ -215,10 +222,9 @@ class NativeDecoder:
             v = qkv[:, (H + Hkv) * D :].view(n, Hkv, D)
             if cfg.qk_norm:
                 q, k = _rms(q, w["q_norm"], eps), _rms(k, w["k_norm"], eps)
-            q = q * cos + _rotate_half(q) * sin
-            k = k * cos + _rotate_half(k) * sin
-            qh = q.transpose(0, 1).to(dt).contiguous()  # [H, n, D]
-            kh, vh = k.transpose(0, 1).to(dt).contiguous(), v.transpose(0, 1).to(dt).contiguous()
+            qh = _rope_heads_first(q, cos, sin).to(dt)  # [H, n, D]
+            kh = _rope_heads_first(k, cos, sin).to(dt)
+            vh = v.transpose(0, 1).to(dt).contiguous()
             if want_kv:
                 kvs.append((kh, vh))
             pkv = prefix_kv[i] if prefix_kv else None
@@ -235,18 +241,19 @@ class NativeDecoder:
         H, n, D = q.shape
         Hkv = k.shape[0]
         g = H // Hkv
-        outs, lses = [], []
+        o_self = torch.empty((H, n, D), dtype=torch.float32, device=q.device)
+        lse_self = torch.empty((H, n), dtype=torch.float32, device=q.device)
+        qg_all = q.view(Hkv, g, n, D)
         for s, e in bounds:  # each suffix against itself, causal
-            ks, vs = k[:, s:e], v[:, s:e]
-            if g > 1:
-                ks, vs = ks.repeat_interleave(g, 0), vs.repeat_interleave(g, 0)
-            o, lse = _attend_part(q[None, :, s:e], ks[None], vs[None], self.scale, True)
-            outs.append(o[0])
-            lses.append(lse[0])
-        o_self = torch.cat(outs, 1).float() if len(outs) > 1 else outs[0].float()
+            # the g query heads of a KV head as "heads" of a batch row, the KV head broadcast
+            # to them (stride 0): grouped-query attention without copying keys or values
+            ks = k[:, None, s:e].expand(Hkv, g, e - s, D)
+            vs = v[:, None, s:e].expand(Hkv, g, e - s, D)
+            o, lse = _attend_part(qg_all[:, :, s:e], ks, vs, self.scale, True)
+            o_self[:, s:e] = o.reshape(H, e - s, D)
+            lse_self[:, s:e] = lse.reshape(H, e - s)
         if prefix is None:
             return o_self
-        lse_self = torch.cat(lses, 1) if len(lses) > 1 else lses[0]
         kp, vp = prefix
         # every query of the pack against the shared prefix: the g query heads of a KV head
         # become rows of one product with that head's keys (heads h = kv * g + j)
