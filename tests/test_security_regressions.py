@@ -130,7 +130,7 @@ def test_item6_the_key_id_is_on_stderr(tmp_path, monkeypatch, policy_file, cli_e
     result = run([note, "-p", policy_file])
     assert result.exit_code == 0
     assert f"key id {KeyProvider.from_text(KEY_TEXT).key_id} (from JPT_REDACT_KEY)" in result.stderr
-    monkeypatch.setenv("JPT_REDACT_KEY", "a")  # a weak key fails the run before anything is read
+    monkeypatch.setenv("JPT_REDACT_KEY", "passphrase:a")  # a weak key fails the run before anything is read
     weak = run([note, "-p", policy_file, "--audit", tmp_path / "a.jsonl"])
     assert weak.exit_code == 7 and "too weak" in weak.stderr and not (tmp_path / "a.jsonl").exists()
 
