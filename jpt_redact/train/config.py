@@ -34,6 +34,9 @@ class LoraSpec(BaseModel):
     max_steps: int | None = Field(None, description="Stop (and anneal the schedule) after this many steps.")
     warm_start_heads: str | None = Field(
         None, description="Checkpoint whose heads initialise training (same backbone and layer), e.g. 'default'.")
+    warm_start_lora: str | None = Field(
+        None, description="Checkpoint whose LoRA adapter initialises training (same backbone, layer, rank, "
+                          "modules and top layers), e.g. 'default': continue from the shipped model.")
     save_every: int = Field(25, description="Steps between resumable state saves.")
     log_every: int = Field(10, description="Steps between log lines.")
     cache_minutes: float | None = Field(None, description="Time budget of the lower-layer cache per source (train part).")
@@ -52,7 +55,10 @@ class TrainConfig(BaseModel):
     seed: int = 13
     group_size: int = 8
     groups_per_shard: int = Field(4, description="Feature shard size: the unit of resuming and of time budgets.")
-    max_types: int = 12
+    max_types: int = Field(12, description="Most types in one group's prompt (present plus negative).")
+    negatives: tuple[int, int] = Field(
+        (2, 6), description="Range of absent (negative) types added to each group's type set; a wide range "
+                            "trains prompts as long as the policies' (20-25 types).")
     max_tokens: int = Field(192, description="Text tokens per training example (longer ones are cut).")
     dev_fraction: float = Field(0.06, description="Share of groups held out to pick layer, epochs and threshold.")
     epochs: int = 10

@@ -86,7 +86,7 @@ def train_from_config(path: str | Path, *, resume: bool = True) -> Path:
     for src in cfg.sources:
         examples = load_source(cfg, src, mappings)
         groups = make_groups(examples, pool, random.Random(f"{cfg.seed}:{src.corpus}"), group_size=cfg.group_size,
-                             max_types=cfg.max_types, extra_defs=extra,
+                             max_types=cfg.max_types, negatives=tuple(cfg.negatives), extra_defs=extra,
                              per_group=_one_level_per_hierarchy if src.corpus == "synth" else None)
         n_dev = max(1, int(len(groups) * cfg.dev_fraction))
         log.info("source %s: %d examples in %d groups (%d dev)", src.corpus, len(examples), len(groups), n_dev)

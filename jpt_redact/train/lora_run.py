@@ -39,7 +39,8 @@ def plan_groups(examples, pool, *, source: str, split: str, cfg: TrainConfig, ex
     for i, g0 in enumerate(range(0, len(examples), cfg.group_size)):
         rng = random.Random(f"{cfg.seed}:{source}:{split}:{i}")
         groups += make_groups(examples[g0 : g0 + cfg.group_size], pool, rng, group_size=cfg.group_size,
-                              max_types=cfg.max_types, extra_defs=extra, per_group=per_group)
+                              max_types=cfg.max_types, negatives=tuple(cfg.negatives), extra_defs=extra,
+                              per_group=per_group)
     return groups
 
 
@@ -78,6 +79,27 @@ def _warm_heads(ref: str | None, backbone, layer: int, d_enc: int, dropout: floa
         else:
             log.info("lora: %s does not match this backbone/layer; heads start fresh", path)
     return heads
+
+
+def _warm_lora(spec, peft_model, backbone, layer: int) -> None:
+    """Start the adapter from a checkpoint's (continued training); refused unless shapes and targets match."""
+    if not spec.warm_start_lora:
+        return
+    from peft import set_peft_model_state_dict
+    from safetensors.torch import load_file
+
+    from ..model.checkpoint import load_checkpoint_config
+
+    path, ck = load_checkpoint_config(spec.warm_start_lora)
+    want = {"rank": spec.rank, "top_layers": spec.top_layers, "modules": list(spec.modules)}
+    got = {k: (ck.lora or {}).get(k) for k in want}
+    if ck.backbone_sha256 != backbone.weights_sha256 or (ck.layer or backbone.num_layers_total) != layer or got != want:
+        raise ValueError(f"warm_start_lora {path}: adapter {got} on layer {ck.layer} does not match {want} on {layer}")
+    result = set_peft_model_state_dict(peft_model, load_file(str(Path(path) / "lora" / "adapter_model.safetensors")))
+    missing = [k for k in getattr(result, "missing_keys", []) if "lora_" in k]
+    if missing:
+        raise ValueError(f"warm_start_lora {path}: {len(missing)} adapter tensors missing, e.g. {missing[0]}")
+    log.info("lora: adapter warm-started from %s", path)
 
 
 def train_lora_from_config(cfg: TrainConfig, work: Path) -> Path:
@@ -134,6 +156,7 @@ def train_lora_from_config(cfg: TrainConfig, work: Path) -> Path:
     heads = _warm_heads(spec.warm_start_heads, backbone, layer, encoder.dim, cfg.dropout)
     peft_model = add_lora(backbone.model, first, rank=spec.rank, alpha=spec.alpha, dropout=spec.dropout,
                           modules=spec.modules)
+    _warm_lora(spec, peft_model, backbone, layer)
     from .top_layers import TopLayers
 
     top = TopLayers(peft_model.base_model.model, first)
