@@ -18,6 +18,7 @@ from conftest import TEST_POLICY_YAML, FailingEngine, FakeEngine
 from jpt_redact.batch import BatchRun, BatchSettings, plan_batch, run_local, verify_batch
 from jpt_redact.errors import InputError
 from jpt_redact.policy import parse_policy
+from jpt_redact.exporters.audit import read_records
 
 POISON = "POISON"  # FailingEngine(marker=POISON) raises, quoting the text, on records holding it
 # every value the fake model or the policy's email pattern must remove, wherever it was
@@ -114,7 +115,7 @@ def test_jsonl_run_outputs_errors_and_audit(tmp_path):
     ]
     assert_no_planted_values(out)  # in no output, audit shard, commit, manifest or errors.jsonl
     assert verify_batch(out).ok
-    audit = [json.loads(line) for line in (out / "audit" / "00002.jsonl").read_text().splitlines()]
+    audit = read_records(out / "audit" / "00002.jsonl")
     assert [r["document_id"] for r in audit] == ["t8", "t9", "t10", "t11"]  # the poisoned one: no record
 
 

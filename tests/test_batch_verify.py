@@ -99,7 +99,7 @@ DAMAGE = {
     "audit record edited": (lambda o: _edit_byte(o / "audit" / "00003.jsonl", b'"label":"CITY"', b'"label":"CITZ"'),
                             3, "record_hash does not match"),
     "audit record cut off": (lambda o: (o / "audit" / "00003.jsonl").write_text(
-        "".join((o / "audit" / "00003.jsonl").read_text().splitlines(keepends=True)[:-1])), 3, "another head"),
+        "".join((o / "audit" / "00003.jsonl").read_text().splitlines(keepends=True)[:-1])), 3, "records cut off the end"),
     "output edited": (lambda o: _edit_byte(o / "t.part-00000.jsonl", b"<PERSON>", b"Alice Smith"), 0,
                       "does not match its SHA-256"),
     "manifest entry edited": (_edit_manifest_entry, 3, "link does not recompute"),

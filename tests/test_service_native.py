@@ -10,6 +10,7 @@ import re
 import httpx
 import pytest
 
+from jpt_redact.exporters.audit import read_records
 from test_service_harness import start_service
 
 CLIENTS = 64
@@ -95,7 +96,7 @@ def test_concurrent_clients_get_only_their_own_findings(service, client):
     # one model for the process, loaded once at start-up, whatever the concurrency
     assert [p.read_text() for p in service.engines.iterdir()] == ["engine built\n"]
 
-    records = [json.loads(line) for line in service.audit.read_text(encoding="utf-8").splitlines()]
+    records = read_records(service.audit)
     ids = [r["document_id"] for r in records if r["document_id"].startswith("client-")]
     assert sorted(ids) == sorted(f"client-{i}" for i in range(CLIENTS))  # none lost, none twice
     assert "C-00000" not in service.audit.read_text(encoding="utf-8")

@@ -137,7 +137,7 @@ def test_openapi_lists_exactly_the_routes_served():
         ("policy: default\nunknown_field: 1\n", [], "unknown field"),
         ("policy: default\nengine_factory: no_colon\n", [], "engine_factory"),
         ("policy: default\nauth: {token_env: JPT_TEST_NO_SUCH_TOKEN}\n", [], "bearer token"),
-        ("policy: default\n", ["--policy", "no-such-policy"], "no such policy"),
+        ("policy: default\n", ["--policy", "no-such-policy"], "no built-in policy of that name"),
         ("policy: default\nupstream: {base_url: ftp://x}\n", [], "upstream.base_url"),
         ("policy: default\nupstream: {base_url: http://x, api_key_env: JPT_TEST_NO_SUCH_KEY}\n", [], "api_key_env"),
     ],

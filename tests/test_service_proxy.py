@@ -171,7 +171,7 @@ def test_unredactable_requests_are_refused_and_never_forwarded(client, upstream,
     assert upstream.received == []
 
 
-def test_reidentify_header_needs_the_server_setting(tmp_path, upstream):
+def test_reidentify_header_needs_the_server_setting(tmp_path, upstream, audit_key):
     # a second configuration, in-process (the app and its lifespan as uvicorn would run them)
     from starlette.testclient import TestClient
 

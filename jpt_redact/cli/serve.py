@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import signal
 
 import click
 
@@ -71,6 +72,9 @@ def serve_command(policy_ref, config_path, host, port, workers, upstream_url, ma
     if not _loopback(config.host) and config.auth is None:
         click.echo(f"Warning: serving on {config.host} without auth (add auth: to the config)", err=True)
     os.environ[CONFIG_ENV] = config.to_env()
+    # uvicorn drains requests on SIGTERM and then re-raises it; the CLI's own SIGTERM handler
+    # (for batch jobs: "unfinished outputs were not written") would turn a clean drain into 143
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     uvicorn.run(
         "jpt_redact.service.app:create_app_from_env", factory=True, host=config.host, port=config.port,
         workers=config.workers, access_log=False, timeout_graceful_shutdown=config.limits.graceful_shutdown_s,
