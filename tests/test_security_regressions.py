@@ -332,7 +332,7 @@ def test_low_detection_errors_do_not_chain_the_original_exception(test_policy):
     ("name: x\nentities:\n  " + "A: " + "[" * 5000 + "]" * 5000 + "\n", "nested too deeply"),
     ("name: x\nentities:\n  X:\n    definition: 'a definition here'\n    action: {mask: " + "{a: " * 40 + "1" + "}" * 41 + "\n",
      "nested too deeply"),
-])
+], ids=["alias bomb", "deep flow sequence", "deep operator parameters"])
 def test_low_yaml_bombs_are_policy_errors(yaml_text, why):
     with pytest.raises(PolicyError, match=why):
         parse_policy(yaml_text)
