@@ -115,3 +115,50 @@ def test_group_plans_do_not_depend_on_other_sources():
     b = plan_groups(exs, big, source="toy", split="train", cfg=cfg, extra=None, per_group=None)
     assert [[e.text for e in g.examples] for g in a] == [[e.text for e in g.examples] for g in b]
     assert is_dev("same text", 0.5) == is_dev("same text", 0.5)
+
+
+def _second_run(root, name: str, **lora):
+    cfg = yaml.safe_load((root / "cfg.yaml").read_text())
+    cfg.update(output_dir=str(root / f"{name}-ckpt"), work_dir=str(root / f"{name}-work"))
+    cfg["lora"].update(lora)
+    (root / f"{name}.yaml").write_text(yaml.safe_dump(cfg))
+    with one_torch_thread():
+        return train_from_config(root / f"{name}.yaml")
+
+
+def test_warm_start_lora_continues_from_a_checkpoint(trained, monkeypatch):
+    from safetensors.torch import load_file
+
+    root, out = trained
+    monkeypatch.setenv("JPT_REDACT_DATA", str(root / "data"))
+    # learning rates 0: what the continued run saves is exactly what it started from
+    again = _second_run(root, "warm", warm_start_lora=str(out), warm_start_heads=str(out), lr=0.0, heads_lr=0.0,
+                        max_steps=1)
+    first, second = (load_file(str(p / "lora" / "adapter_model.safetensors")) for p in (out, again))
+    assert first.keys() == second.keys()
+    assert any(t.abs().sum() > 0 for k, t in first.items() if "lora_B" in k)  # a fresh adapter's B is zero
+    assert all(torch.equal(first[k], second[k]) for k in first)
+
+
+def test_warm_start_lora_refuses_another_shape(trained, monkeypatch):
+    root, out = trained
+    monkeypatch.setenv("JPT_REDACT_DATA", str(root / "data"))
+    with pytest.raises(ValueError, match="does not match"):
+        _second_run(root, "mismatch", warm_start_lora=str(out), rank=2, max_steps=1)
+
+
+def test_negatives_range_sets_the_prompt_size():
+    from jpt_redact.data import Example
+    from jpt_redact.train.config import TrainConfig
+    from jpt_redact.train.groups import LabelPool
+
+    exs = [Example(f"text {i} about Paris", [(len(f"text {i} about "), len(f"text {i} about Paris"), "CITY")],
+                   source="toy") for i in range(16)]
+    labels = {f"T{i}": [f"type {i}"] for i in range(40)}
+    pool = LabelPool({"CITY": ["a city"], **labels}, {"CITY": "location", **{k: f"k{k}" for k in labels}},
+                     {"toy": {"CITY"}, "other": set(labels)}, {"toy": set()})
+    # CITY is present (it may be dropped as a label, p=0.08); the rest are negatives, capped by max_types
+    for negatives, max_types, sizes in (((2, 6), 12, range(2, 8)), ((20, 20), 32, {20, 21}), ((20, 30), 24, range(20, 25))):
+        cfg = TrainConfig(output_dir="x", sources=[], group_size=8, negatives=negatives, max_types=max_types)
+        groups = plan_groups(exs, pool, source="toy", split="train", cfg=cfg, extra=None, per_group=None)
+        assert groups and all(len(g.types) in sizes for g in groups), (negatives, [len(g.types) for g in groups])
