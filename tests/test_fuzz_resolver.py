@@ -9,6 +9,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fuzz_support import examples
 from jpt_redact import resolver
 from jpt_redact.findings import Span
 from jpt_redact.policy import parse_policy
@@ -85,7 +86,7 @@ def _spans(text, raw):
     return out
 
 
-@settings(max_examples=2500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples("resolver"), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(CASES)
 def test_sweep_resolver_chooses_what_the_quadratic_one_did(case):
     text, raw = case

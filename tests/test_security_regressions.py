@@ -401,3 +401,28 @@ def test_low_the_definition_cache_is_keyed_by_the_weights(tmp_path, monkeypatch)
         (d / "model.safetensors").write_bytes(weights)
         dirs.append(DefinitionEncoder(d)._cache_dir)
     assert dirs[0] != dirs[1]
+
+
+# -- found by the campaign ---------------------------------------------------------------------------
+@pytest.mark.parametrize("text", ["Device 00:1A:2B:3C:4D:5E: offline", "mac:00:1A:2B:3C:4D:5E", "id-00-1A-2B-3C-4D-5E-x"])
+def test_campaign_a_mac_address_next_to_a_colon_is_found(text):
+    # tests/test_fuzz_recognizers.py: the boundary refused any ':' or '-' beside the address, so a
+    # MAC before a colon or after "mac:" was left in the text
+    from jpt_redact.recognizer import registered_recognizer
+
+    found = [text[s:e] for s, e, _ in registered_recognizer("mac_address").find(text)]
+    assert [f.replace("-", ":") for f in found] == ["00:1A:2B:3C:4D:5E"]
+    assert registered_recognizer("mac_address").find("00:11:22:33:44:55:66 and fe80:00:1A:2B:3C:4D:5E:77") == []
+
+
+@pytest.mark.parametrize("text, cards", [
+    ("card 4000000000000002 0@aa.com", ["4000000000000002"]),
+    ("card 4111 1111 1111 1111 2 items", ["4111 1111 1111 1111"]),
+    ("4111111111111111 4000000000000002", ["4111111111111111", "4000000000000002"]),
+])
+def test_campaign_a_card_next_to_another_number_is_found(text, cards):
+    # tests/test_fuzz_recognizers.py: the one regex match ran on into the next number, failed
+    # the checksum and the card stayed in the text
+    from jpt_redact.recognizer import registered_recognizer
+
+    assert [text[s:e] for s, e, _ in registered_recognizer("credit_card").find(text)] == cards

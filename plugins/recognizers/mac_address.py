@@ -6,7 +6,11 @@ import re
 from ...safe_regex import compile
 from ._base import RegexRecognizer
 
-_COLON = compile(r"(?<![\w:-])[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}(?![\w:-])", name="pattern:mac_address")
+# Not part of a longer run of hex pairs (an IPv6 address, an 8-byte EUI-64), but a ':' or '-'
+# of the prose around it is fine: "mac:00:1A:2B:3C:4D:5E" and "00:1A:2B:3C:4D:5E: offline"
+# leaked when the boundary refused any neighbouring ':' (found by tests/test_fuzz_recognizers.py).
+_COLON = compile(r"(?<!\w)(?<!(?<!\w)[0-9A-Fa-f]{2}[:-])[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}"
+                 r"(?!\w)(?![:-][0-9A-Fa-f])", name="pattern:mac_address")
 _CISCO = compile(r"(?<![\w.])[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}(?![\w.])", name="pattern:mac_address")
 # on a matched address (17 characters), not on the document
 
