@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator,
+                      model_validator)
 
 from . import registry, safe_regex, validators
 from .errors import PolicyError
@@ -123,16 +124,21 @@ class ValueSpec(_Strict):
         description="Regular expression matched right after a model span of this type (re.match); a model "
         "span it matches is dropped ('90' before '% stenosis' is no DATE).",
     )
+    not_matching: str | None = Field(
+        None,
+        description="Regular expression a model span of this type must not match as a whole (re.fullmatch); "
+        "a model span it matches is dropped ('weeks' and '2 weeks' are durations, no DATE).",
+    )
     link: Literal["person", "organization", "place"] | None = Field(
         None,
         description="Mention linking: values of this type naming one person, organisation or place share one "
         "placeholder number or pseudonym ('Aisha Rahman', 'Aisha', 'Ms. Rahman').",
     )
 
-    @field_validator("not_followed_by")
+    @field_validator("not_followed_by", "not_matching")
     @classmethod
-    def _compiles(cls, v: str | None) -> str | None:
-        return v if v is None else _check_regex(v, "not_followed_by")
+    def _compiles(cls, v: str | None, info: ValidationInfo) -> str | None:
+        return v if v is None else _check_regex(v, info.field_name)
 
 
 class EntityType(_Strict):

@@ -8,6 +8,8 @@ the resolver (docs/policies.md, *Whole values*, repeats the rules for policy aut
 `screen(text, candidates, policy)`, before the resolver:
   S1. A model span of a type with `value.not_followed_by` is dropped when that expression
       matches right after it ('90' before '% stenosis' is no DATE, '81' before ' mg' neither).
+  S2. A model span of a type with `value.not_matching` is dropped when that expression matches
+      its whole text ('weeks' of 'in 2 weeks' is a duration, no DATE).
 
 `whole(text, spans, policy, candidates)`, after the resolver:
   W0. Restore. A pattern, checksum or plugin span that lost characters to model spans of
@@ -67,14 +69,19 @@ def is_word_char(c: str) -> bool:
 
 # -- S1 ------------------------------------------------------------------------------------------
 def screen(text: str, candidates: Sequence[Span], policy: "Policy") -> list[Span]:
-    """Drop model spans whose type's `not_followed_by` matches right after them (rule S1)."""
+    """Drop model spans whose type's `not_followed_by` matches right after them (rule S1) or
+    whose `not_matching` matches their whole text (rule S2)."""
     out = []
     for s in candidates:
         et = policy.entities.get(s.label)
-        after = et.value.not_followed_by if et is not None and s.from_model else None
-        # under the time limit of every regex that reads text (compiled once per pattern)
-        if after is not None and ensure_safe(after, f"{s.label}.value.not_followed_by").match(text, s.end) is not None:
-            continue
+        if et is not None and s.from_model:
+            # under the time limit of every regex that reads text (compiled once per pattern)
+            after, whole_text = et.value.not_followed_by, et.value.not_matching
+            if after is not None and ensure_safe(after, f"{s.label}.value.not_followed_by").match(text, s.end) is not None:
+                continue
+            if whole_text is not None and ensure_safe(whole_text, f"{s.label}.value.not_matching").fullmatch(
+                    text, s.start, s.end) is not None:
+                continue
         out.append(s)
     return out
 

@@ -85,9 +85,7 @@ def test_the_campaign_covers_the_shipped_patterns():
 # Patterns of modules this campaign does not own that the screen finds super-linear: reported to
 # their owner, expected to fail until fixed (the regex module backtracks `(?:label\.)+` in
 # quadratic time; see plugins/recognizers/email.py for the fix).
-KNOWN_SUPERLINEAR = {
-    ("pattern:hostname", "(?<![\\w.@/:-])(?:[A-Za-z0-9]"): "plugins/recognizers/hostname.py (issue 13): `(?:label\\.)+`",
-}
+KNOWN_SUPERLINEAR: dict[tuple[str, str], str] = {}  # hostname.py's `(?:label\.)+` fixed (issue 13)
 
 
 def _known(pattern) -> list:
@@ -107,7 +105,7 @@ def test_every_shipped_regex_runs_in_linear_time(pattern):
 
 
 RECOGNIZERS = shipped_recognizers()
-KNOWN_SLOW_RECOGNIZERS = {"hostname": KNOWN_SUPERLINEAR[("pattern:hostname", "(?<![\\w.@/:-])(?:[A-Za-z0-9]")]}
+KNOWN_SLOW_RECOGNIZERS: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("name, rec", [pytest.param(n, r, marks=[pytest.mark.xfail(reason=KNOWN_SLOW_RECOGNIZERS[n], strict=False)]

@@ -33,6 +33,7 @@ CASES = [
     ("phone", "Tel. 0170 1234567 ext. 12", ["0170 1234567 ext. 12"]),
     ("phone", "order=#043803, id 0286521, user 019794", []),  # short bare runs are ids, not numbers
     ("phone", "call 4155552671 or 07700900123", ["4155552671", "07700900123"]),
+    ("phone", "lines (212) 555-0143 (212) 555-0199 (212) 555-0100", ["(212) 555-0143", "(212) 555-0199", "(212) 555-0100"]),
     # us_ssn
     ("us_ssn", "SSN 536-90-4399 on file", ["536-90-4399"]),
     ("us_ssn", "ssn: 536904399", ["536904399"]),
@@ -79,6 +80,8 @@ CASES = [
     ("date", "on 2021-03-05, 03/05/2021, 31.12.1999", ["2021-03-05", "03/05/2021", "31.12.1999"]),
     ("date", "March 5, 2021 or 5 Mar 2021 or 5th of March", ["March 5, 2021", "5 Mar 2021", "5th of March"]),
     ("date", "at 2021-03-05T10:00:00Z in June 2020", ["2021-03-05T10:00:00Z", "June 2020"]),
+    # a dot ending the date ends the sentence; one inside it abbreviates the month
+    ("date", "charged on 2 May. Could you, and on 5 Mar. 2021", ["2 May", "5 Mar. 2021"]),
     ("date", "version 1.2.3, ratio 3/4, year 2021, 13/13/2021, 2021-02-30, 1.2.21, 42", []),
     ("date", "deploy of 8.25.29 and 11.26.86, but 5/3/21 and 31.12.1999", ["5/3/21", "31.12.1999"]),
     # cvv
@@ -302,3 +305,13 @@ def test_bad_stdnum_validator_at_build_time() -> None:
     spec = PatternSpec.model_construct(name="x", regex="x", score=0.9, validator="stdnum:nope", ignore_case=False)
     with pytest.raises(PolicyError, match="nope"):
         PatternRecognizer(spec)
+
+
+def test_phone_groups_never_end_on_an_open_bracket():
+    # 'ending in 1111 (4111 1111 1111 1111': '1111 (4111' validates in some region, and its
+    # remainder after the card wins would be glued to the card as one value
+    from jpt_redact.plugins.recognizers.phone import PhoneRecognizer
+
+    text = "a Visa ending in 1111 (4111 1111 1111 1111, exp 09/27)"
+    found = [text[s:e] for s, e, _ in PhoneRecognizer().find(text)]
+    assert all(v.count("(") == v.count(")") for v in found), found

@@ -33,6 +33,7 @@ entities:
     value:
       joiners: "-/."
       not_followed_by: '(?i)[ \t]?(?:%|mg\b|days?\b)'
+      not_matching: '(?i)(?:\d+[ \t]?)?(?:days?|weeks?)'
   PASSWORD:
     definition: "Passwords given as values (hunter2). Not the word password."
     priority: 2
@@ -78,6 +79,17 @@ def values(text: str, spans) -> list[tuple[str, str]]:
     ("90 patients", "90", True),
 ])
 def test_screen_drops_model_dates_before_units(text, piece, kept):
+    assert bool(screen(text, [model(text, piece, "DATE")], POLICY)) is kept
+
+
+# -- S2 ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("text", "piece", "kept"), [
+    ("see him in 2 weeks", "weeks", False),
+    ("see him in 2 weeks", "2 weeks", False),
+    ("see him in 2 weeks time", "2 weeks time", True),  # the whole span must match, not a part
+    ("seen on 3 May 2024", "3 May 2024", True),
+])
+def test_screen_drops_model_dates_that_are_durations(text, piece, kept):
     assert bool(screen(text, [model(text, piece, "DATE")], POLICY)) is kept
 
 

@@ -2,7 +2,9 @@
 
 Consecutive tokens of the same type merge into one span; a short run of whitespace-only
 tokens between two tokens of the same type does not break it (addresses and names can span
-a line break). Spans are snapped outwards to word boundaries (a token that starts inside a
+a line break), but a column gap does: a tab, two spaces or more within a line, or a blank
+line separate fields of a form ('Patient: Margaret O'Donnell          MRN: ...'), never the
+parts of one value. Spans are snapped outwards to word boundaries (a token that starts inside a
 word takes the whole word) and stripped of surrounding whitespace and punctuation; a span
 with no letter or digit left ('#', '@', '_') is dropped. The score is the mean probability
 of the span's tokens.
@@ -21,6 +23,21 @@ _MAX_GAP_TOKENS = 2
 
 def _is_gap(text: str, start: int, end: int) -> bool:
     return end <= start or text[start:end].isspace()
+
+
+def is_column_gap(space: str) -> bool:
+    """Whitespace that separates fields (tab, 2+ spaces on one line, a blank line), not words."""
+    if "\t" in space or space.count("\n") >= 2:
+        return True
+    return "\n" not in space and "  " in space  # a line break with indentation still joins
+
+
+def _breaks(text: str, end: int, start: int) -> bool:
+    """Whether the whitespace between a run's end and the next token's first character is a column gap."""
+    j = start
+    while j < len(text) and text[j].isspace():
+        j += 1
+    return is_column_gap(text[end:j])
 
 
 def _snap(text: str, start: int, end: int) -> tuple[int, int]:
@@ -67,7 +84,7 @@ def _runs(text: str, offsets: Sequence[tuple[int, int]], token_labels: np.ndarra
         if lab < 0 and run_label >= 0 and _is_gap(text, s, e) and gap < _MAX_GAP_TOKENS:
             gap += 1
             continue
-        if lab >= 0 and lab == run_label:
+        if lab >= 0 and lab == run_label and not _breaks(text, offsets[run_last][1], s):
             run_last, gap = i, 0
             if not np.isnan(token_scores[i]):
                 scores.append(float(token_scores[i]))

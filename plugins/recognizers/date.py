@@ -60,7 +60,10 @@ class DateRecognizer:
         found: dict[tuple[int, int], float] = {}
 
         def add(m: Any, score: float) -> None:
-            key = m.span()
+            start, end = m.span()
+            if text[end - 1] == ".":
+                end -= 1  # 'on 2 May.': a month's abbreviation dot at the end is the sentence's
+            key = (start, end)
             found[key] = max(score, found.get(key, 0.0))
 
         for m in _ISO.finditer(text):

@@ -11,7 +11,8 @@ most 15 digits (E.164's limit) is one candidate number. A longer run with separa
 several numbers side by side ('415-555-2671 415-555-2672', '(212) 555-0143 / (212) 555-0199'):
 it is cut at spaces and slashes into pieces, and from each piece on, the longest group of up to
 four pieces (7-15 digits) that parses as a valid number is taken, then the search goes on after
-it. (The matcher itself is super-linear on long snippets, so it never sees a long run.)
+it; a group with unbalanced brackets is no number ('1111 (4111' of 'ending in 1111 (4111 1111
+1111 1111)'). (The matcher itself is super-linear on long snippets, so it never sees a long run.)
 """
 from __future__ import annotations
 
@@ -75,6 +76,8 @@ class PhoneRecognizer:
                 group = text[s:e]
                 if "/" in group:
                     continue  # a slash between pieces separates numbers ('... / (212) ...')
+                if group.count("(") != group.count(")"):
+                    continue  # 'ending in 1111 (4111 1111 ...': a bracket opens the next value
                 digits = sum(c.isdigit() for c in group)
                 if not _MIN_DIGITS <= digits <= _MAX_DIGITS or _NOT_PHONE.fullmatch(group):
                     continue
