@@ -223,7 +223,7 @@ BUDGET = {
     "apply_spans": 500,
     "encrypt_round_trip": 300,
     "policy_yaml": 600,        # test_fuzz_policy.py
-    "policy_mutations": 600,
+    "policy_mutations": 400,
     "user_regexes": 300,
     "cli_stdin": 250,          # test_fuzz_cli.py
     "cli_argv": 250,
