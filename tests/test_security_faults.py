@@ -283,3 +283,45 @@ def test_a_plugin_that_raises_or_returns_garbage(tmp_path, cli_engine, plugin):
     pol.write_text(TEST_POLICY_YAML)  # the re-run without it completes
     assert run([docs, "-p", pol, "--out-dir", out]).exit_code == 0
     assert sorted(p.read_text() for p in out.iterdir()) == [REDACTED] * 3
+
+
+def test_corrupt_backbone_cache_is_converted_again(tmp_path, monkeypatch):
+    # A GGUF backbone is converted once into <cache>/backbones/<sha>/; a damaged conversion
+    # (a crash or a full disk mid-write by another tool, bit rot) was loaded as is by every run
+    # and failed them all. Now it is thrown away and converted again, once.
+    from engine_fixtures import make_backbone
+    from jpt_redact.errors import ModelError
+    from jpt_redact.model import backbone as bb
+
+    monkeypatch.setenv("JPT_REDACT_CACHE", str(tmp_path / "cache"))
+    gguf = tmp_path / "tiny.gguf"
+    gguf.write_bytes(b"GGUF" + os.urandom(60))
+    conversions = []
+
+    def convert(path, out):  # stands in for transformers' dequantization of a real GGUF
+        conversions.append(path)
+        tiny = make_backbone()
+        tiny.model.save_pretrained(str(out))
+        tiny.tokenizer.save_pretrained(str(out))
+
+    monkeypatch.setattr(bb, "_convert_gguf", convert)
+    first = bb.load_backbone(gguf)
+    assert len(conversions) == 1
+    [cached] = (tmp_path / "cache" / "backbones").glob("*/model.safetensors")
+    cached.write_bytes(cached.read_bytes()[:100])  # truncated
+    again = bb.load_backbone(gguf)
+    assert len(conversions) == 2 and again.num_layers_total == first.num_layers_total
+    assert bb.load_backbone(gguf) and len(conversions) == 2  # the repaired cache is used as is
+    leftovers = [p.name for p in (tmp_path / "cache" / "backbones").iterdir() if p.name.startswith(".tmp-")]
+    assert leftovers == []
+
+    def broken(path, out):
+        conversions.append(path)
+        (out / "config.json").write_text("{not json")
+        (out / "model.safetensors").write_bytes(b"\0" * 10)
+
+    cached.write_bytes(b"garbage")
+    monkeypatch.setattr(bb, "_convert_gguf", broken)
+    with pytest.raises(ModelError, match="cannot load backbone"):
+        bb.load_backbone(gguf)  # converted again once, still unusable: a ModelError (exit 4), no loop
+    assert len(conversions) == 3

@@ -1,12 +1,15 @@
 """Load a causal LM backbone (HF directory or GGUF file), optionally cut at an intermediate layer.
 
 GGUF files are dequantized by transformers (~20-45 s for SmolLM2-135M). We do that once and
-keep the result as safetensors in the user cache, keyed by the GGUF file's SHA-256.
+keep the result as safetensors in the user cache, keyed by the GGUF file's SHA-256. A cached
+conversion that cannot be loaded (a disk that filled up mid-copy, bit rot, a hand edit) is
+converted again once, so a damaged cache costs one conversion, never every later run.
 """
 from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -19,6 +22,7 @@ from ..errors import ModelError
 from .paths import cache_dir, default_backbone_path, force_offline, weights_fingerprint
 
 _CONVERT_LOCK = threading.Lock()
+log = logging.getLogger("jpt_redact.model.backbone")
 
 
 @dataclass
@@ -44,36 +48,43 @@ def resolve_backbone_path(ref: str | os.PathLike | None) -> Path:
     return path
 
 
-def _gguf_cache(gguf: Path, sha: str) -> Path:
-    """Dequantize a GGUF once into <cache>/backbones/<sha>/ (safetensors + config + tokenizer)."""
+def _gguf_cache(gguf: Path, sha: str, *, rebuild: bool = False) -> Path:
+    """Dequantize a GGUF once into <cache>/backbones/<sha>/ (safetensors + config + tokenizer);
+    `rebuild` throws away what is cached there first."""
     target = cache_dir() / "backbones" / sha
-    if (target / "model.safetensors").is_file():
+    if not rebuild and (target / "model.safetensors").is_file():
         return target
     with _CONVERT_LOCK:
-        if (target / "model.safetensors").is_file():
+        if rebuild:
+            shutil.rmtree(target, ignore_errors=True)
+        elif (target / "model.safetensors").is_file():
             return target
-        from safetensors.torch import save_file
-        from transformers import AutoModel, AutoTokenizer
-
-        with _quiet_gguf_bar():
-            model = AutoModel.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
-            tok = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=".tmp-"))
         try:
-            state = {k: v.contiguous() for k, v in model.state_dict().items()}
-            save_file(state, str(tmp / "model.safetensors"), metadata={"format": "pt"})
-            cfg = model.config.to_dict()
-            cfg.pop("quantization_config", None)
-            cfg["architectures"] = [type(model).__name__]
-            (tmp / "config.json").write_text(json.dumps(cfg, indent=1))
-            tok.save_pretrained(str(tmp))
+            _convert_gguf(gguf, tmp)
             (tmp / "SOURCE").write_text(json.dumps({"gguf": gguf.name, "sha256": sha}))
             os.replace(tmp, target)  # atomic: a half-written cache is never used
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         return target
+
+
+def _convert_gguf(gguf: Path, out: Path) -> None:
+    from safetensors.torch import save_file
+    from transformers import AutoModel, AutoTokenizer
+
+    with _quiet_gguf_bar():
+        model = AutoModel.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+        tok = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+    state = {k: v.contiguous() for k, v in model.state_dict().items()}
+    save_file(state, str(out / "model.safetensors"), metadata={"format": "pt"})
+    cfg = model.config.to_dict()
+    cfg.pop("quantization_config", None)
+    cfg["architectures"] = [type(model).__name__]
+    (out / "config.json").write_text(json.dumps(cfg, indent=1))
+    tok.save_pretrained(str(out))
 
 
 @contextlib.contextmanager
@@ -126,14 +137,26 @@ def load_backbone(
 
     path = resolve_backbone_path(ref)
     sha = weights_fingerprint(path)
-    source = _gguf_cache(path, sha) if path.is_file() else path
     if dtype is None:
         dtype = "bfloat16" if device.startswith("cuda") else "float32"
-    try:
+
+    def load(source: Path) -> tuple[Any, Any, int, int]:
         config = AutoConfig.from_pretrained(str(source))
         total, used = cut_config(config, layer)
         model = AutoModel.from_pretrained(str(source), config=config, dtype=getattr(torch, dtype))
-        tok = AutoTokenizer.from_pretrained(str(source))
+        return model, AutoTokenizer.from_pretrained(str(source)), total, used
+
+    try:
+        try:
+            model, tok, total, used = load(_gguf_cache(path, sha) if path.is_file() else path)
+        except ModelError:
+            raise
+        except Exception as exc:
+            if not path.is_file():
+                raise
+            log.warning("cached conversion of backbone %s cannot be loaded (%s); converting it again",
+                        sha[:12], type(exc).__name__)
+            model, tok, total, used = load(_gguf_cache(path, sha, rebuild=True))
     except ModelError:
         raise
     except Exception as exc:
