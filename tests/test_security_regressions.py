@@ -44,6 +44,42 @@ def run(args, input=None, env=None):
     return CliRunner().invoke(cli, [str(a) for a in args], input=input, env=env)
 
 
+# -- item 1: the service proxy mounted under a prefix -------------------------------------------
+@pytest.mark.parametrize("how", ["Mount('/llm', app)", "root_path='/llm'"])
+def test_item1_the_proxy_under_a_prefix_forwards_only_redacted_bodies(tmp_path, how, audit_key):
+    # the old gateway matched scope["path"] without root_path: under Mount("/llm", app) a POST to
+    # /llm/v1/chat/completions went upstream unredacted. The service routes by the path below the
+    # mount (http.route_path) and redacts every string, key and number (item 1's other half:
+    # tests/test_service_proxy.py::test_request_is_redacted_at_every_depth_before_it_leaves).
+    pytest.importorskip("starlette")
+    from starlette.applications import Starlette
+    from starlette.routing import Mount
+    from starlette.testclient import TestClient
+
+    from jpt_redact.service.app import create_app
+    from jpt_redact.service.config import ServiceConfig
+    from test_service_harness import SERVICE_POLICY_YAML, UpstreamStub
+
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(SERVICE_POLICY_YAML, encoding="utf-8")
+    stub = UpstreamStub().start()
+    try:
+        config = ServiceConfig(policy=str(policy), engine_factory="test_service_harness:fake_engine",
+                               upstream={"base_url": stub.base_url})
+        app = create_app(config)
+        mounted = Starlette(routes=[Mount("/llm", app)], lifespan=app.router.lifespan_context) if how.startswith("Mount") else app
+        body = {"model": "m", "messages": [{"role": "user", "content": "Alice Smith, SSN 123-45-6789"}],
+                "metadata": {"Bob Jones": 123456789, "deep": [{"role": "C-7654321"}]}}
+        with TestClient(mounted, root_path="" if how.startswith("Mount") else "/llm") as client:
+            r = client.post("/llm/v1/chat/completions", json=body)
+        assert r.status_code == 200, r.text
+        [received] = stub.received
+        sent = json.dumps(received["body"])
+        assert not [v for v in ("Alice Smith", "123-45-6789", "Bob Jones", "123456789", "C-7654321") if v in sent], sent
+    finally:
+        stub.stop()
+
+
 # -- item 2: nothing recoverable from the input digest -----------------------------------------
 def test_item2_input_digest_is_keyed_and_absent_without_a_key(tmp_path, monkeypatch):
     text = "SSN 219-11-4567 on file.\n"
