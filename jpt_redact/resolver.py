@@ -6,7 +6,7 @@ Rules, applied in this order (docs/policies.md repeats them for policy authors):
 2. Model threshold and shape. Spans from the JPT model (recognizer "jpt" or "jpt:<head>")
    scoring below the type's threshold are dropped, and so are those whose text does not
    contain the type's `model_requires` regular expression (an "IP address" without a dot or
-   colon). Pattern, checksum and deny-list spans have no threshold: their recognizers only
+   colon; searched in the span's text alone, so '^' and '$' anchor to the span). Pattern, checksum and deny-list spans have no threshold: their recognizers only
    propose what they can vouch for.
 3. Allow-list. Spans whose value (stripped, case-insensitive) is in the type's allow_list are
    dropped, except deny-list spans.
@@ -127,7 +127,9 @@ def _model_span_plausible(text: str, span: Span, policy: "Policy", thresholds: M
     if span.score < (policy.threshold_for(span.label) if threshold is None else threshold):
         return False
     required = policy.entities[span.label].model_requires
-    return required is None or _requires(span.label, required).search(text, span.start, span.end) is not None
+    # the span as its own string: '^' and '$' anchor to it ('^(?=.*\d)\S{8,}' of an API key), which
+    # search(text, start, end) would anchor to the document
+    return required is None or _requires(span.label, required).search(text[span.start : span.end]) is not None
 
 
 def resolve(text: str, candidates: Sequence[Span], policy: "Policy",

@@ -103,6 +103,8 @@ CASES = [
     # password
     ("password", 'password="hunter22" and pwd: s3cr3t!x', ["hunter22", "s3cr3t!x"]),
     ("password", "my password is Tr0ub4dor&3.", ["Tr0ub4dor&3"]),
+    # sudo's PWD= is the working directory; a password may still follow
+    ("password", "sudo: mgarcia : TTY=pts/0 ; PWD=/home/mgarcia ; USER=root ; pwd=Zq9!x7Lm", ["Zq9!x7Lm"]),
     ("password", "password=**** password: ${DB_PASS} the password field is required", []),
     # connection_string
     ("connection_string", "DATABASE_URL=postgres://admin:s3cret@db.example.com:5432/app.",

@@ -18,6 +18,7 @@ entities:
   SECRET: {definition: Credentials and keys., priority: 5}
   DATE: {definition: Calendar dates., threshold: 0.8}
   PHONE_NUMBER: {definition: Telephone numbers., model_requires: '(?:\d\D*){7}'}
+  API_KEY: {definition: API keys and tokens., model_requires: '^(?=.*\d)\S{8,}$'}
 """)
 
 TEXT = "0123456789abcdefghijklmnopqrstuvwxyz ABCDEFGHIJ"  # 47 chars, content irrelevant except where noted
@@ -78,6 +79,9 @@ CASES = [
     ("jpt:<head> counts as model output", TEXT, [S(0, 5, "DATE", 0.6, "jpt:sigmoid")], []),
     ("model span without the type's required shape is dropped", "call 5432 or 555-0142 now",
      [S(5, 9, "PHONE_NUMBER"), S(13, 21, "PHONE_NUMBER")], [(13, 21, "PHONE_NUMBER", 0.9, "jpt")]),
+    # '^' and '$' anchor to the span's own text, wherever it sits in the document
+    ("model_requires reads the span as its own string", "key is ab12cd34ef now, abcdefghij",
+     [S(7, 17, "API_KEY"), S(7, 10, "API_KEY", rec="jpt"), S(23, 33, "API_KEY")], [(7, 17, "API_KEY", 0.9, "jpt")]),
     ("model_requires does not apply to pattern spans", "port 5432", [S(5, 9, "PHONE_NUMBER", 0.8, "pattern:x")],
      [(5, 9, "PHONE_NUMBER", 0.8, "pattern:x")]),
 ]

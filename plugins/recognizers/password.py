@@ -15,8 +15,9 @@ _QUOTED = compile(
     IGNORECASE,
     name="pattern:password",
 )
+# 'PWD=/home/mgarcia' (sudo logs, environment dumps) is the working directory, not a password
 _BARE = compile(
-    r"(?<![\w-])(?:[A-Za-z0-9]+[_-]){0,8}(?:password|passwd|passphrase|pwd)\s*(?:=|:|=>)\s*(?P<value>[^\s\"',;&]{4,128})",
+    r"(?<![\w-])(?:[A-Za-z0-9]+[_-]){0,8}(?:password|passwd|passphrase|pwd(?![ \t]*=[ \t]*[/~]))\s*(?:=|:|=>)\s*(?P<value>[^\s\"',;&]{4,128})",
     IGNORECASE,
     name="pattern:password",
 )
