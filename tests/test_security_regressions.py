@@ -109,6 +109,39 @@ def test_item2_input_digest_is_keyed_and_absent_without_a_key(tmp_path, monkeypa
     assert not any(c in published for c in candidates)
 
 
+def test_item2_batch_commit_records_do_not_publish_an_unkeyed_input_digest(tmp_path, monkeypatch):
+    # the batch runner's commit records (OUTPUT/shards/*.json, chained into manifest.json) named
+    # each shard's input by its SHA-256: for a shard of one short document, the same template
+    # attack as item 2 recovered the value from OUTPUT alone
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    text = "SSN 219-11-4567 on file.\n"
+    (docs / "n.txt").write_text(text)
+    pol = tmp_path / "ssn.yaml"
+    pol.write_text(SSN_POLICY)
+    out = tmp_path / "out"
+    monkeypatch.setenv("JPT_REDACT_KEY", KEY_TEXT)
+    first = run(["batch", docs, out, "-p", pol, "--shard-size", "1", "--no-model", "-q"])
+    assert first.exit_code == 0, first.output
+    [commit] = [json.loads(p.read_text()) for p in (out / "shards").glob("*.json")]
+    assert "input_hmac" in commit and "input_sha256" not in commit
+    template = (out / "n.txt").read_text()
+    assert "<US_SSN>" in template
+
+    def shard_digest(data: bytes) -> str:  # what plan.py hashes for a files shard
+        return hashlib.sha256(b"files\0" + b"n.txt\0" + hashlib.sha256(data).hexdigest().encode() + b"\n").hexdigest()
+
+    candidates = {shard_digest(template.replace("<US_SSN>", f"219-11-{n:04d}").encode()) for n in range(10000)}
+    assert shard_digest(text.encode()) in candidates  # the attack would work on an unkeyed digest ...
+    published = "".join(p.read_text(errors="replace") for p in out.rglob("*") if p.is_file())
+    assert not any(c in published for c in candidates)  # ... and finds nothing in OUTPUT
+    again = run(["batch", docs, out, "-p", pol, "--shard-size", "1", "--no-model"])
+    assert again.exit_code == 0 and "1 done before" in again.stderr  # resume still recognises the shard
+    (docs / "n.txt").write_text(text.replace("4567", "4568"))
+    changed = run(["batch", docs, out, "-p", pol, "--shard-size", "1", "--no-model"])
+    assert changed.exit_code == 0 and "0 done before" in changed.stderr  # and notices a changed input
+
+
 # -- item 5: user regexes are time-limited and linted ------------------------------------------
 BOMB_POLICY = """
 name: bomb

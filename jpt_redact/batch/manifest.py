@@ -1,7 +1,7 @@
 """Commit records, the resume check, and the manifest that chains the shards together.
 
 A worker that finishes a shard writes its commit record last (`shards/NNNNN.json`): input
-hash, policy, key id, outputs with their SHA-256, the audit shard's record count and head
+hash (keyed with a key, `input_fields`), policy, key id, outputs with their SHA-256, the audit shard's record count and head
 (last record_hash), and the records that were not written (ids and error types). A shard is
 done when its record is there and still matches: same input hash, same policy, same key, every
 output and the audit shard unchanged. Anything else is redone, whole.
@@ -37,6 +37,17 @@ def policy_fields(policy: Any) -> dict:
     return {"name": policy.name, "version": policy.version, "content_hash": policy.content_hash}
 
 
+def input_fields(shard: Shard, keys: KeyProvider | None) -> dict:
+    """How a commit record names its shard's input. With a key: `input_hmac`, keyed with the
+    input subkey. The unkeyed digest is a template attack on a small shard (issue 14 item 2:
+    fill the redacted output with every candidate value, hash, compare; 10^4 guesses recover
+    an SSN), so it is written only when there is no key to do better, which the
+    "without a key" warning and docs/security.md say."""
+    if keys is not None and keys.has_key:
+        return {"input_hmac": keys.input_digest(b"jpt-redact/batch-shard:" + shard.input_sha256.encode("ascii"))}
+    return {"input_sha256": shard.input_sha256}
+
+
 def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -61,7 +72,9 @@ def committed(layout: Layout, shard: Shard, policy_hash: str, key_id: str | None
     if not isinstance(entry, dict):
         return None
     try:
-        if (entry["index"] != shard.index or entry["input_sha256"] != shard.input_sha256
+        named = input_fields(shard, keys)
+        if (entry["index"] != shard.index or any(entry.get(k) != v for k, v in named.items())
+                or {"input_hmac", "input_sha256"} - set(named) & set(entry)
                 or entry["policy"]["content_hash"] != policy_hash or entry["key_id"] != key_id):
             return None
         for out in entry["outputs"]:

@@ -27,7 +27,7 @@ from ..exporters.audit import verify_log
 from ..keys import KeyProvider
 from .formats import Record, read_records, write_outputs
 from .layout import Layout
-from .manifest import now, policy_fields, read_json, write_json
+from .manifest import input_fields, now, policy_fields, read_json, write_json
 from .shard import BatchSettings, Shard
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -134,7 +134,7 @@ class ShardProcessor:
                 done.append((record, result.text))
             outputs = write_outputs(shard, read, Path(spec.output_root), spec.settings, done)
             return self._commit(shard, tmp_log, log, {
-                "index": shard.index, "input_sha256": shard.input_sha256, "policy": policy_fields(spec.policy),
+                "index": shard.index, **input_fields(shard, keys), "policy": policy_fields(spec.policy),
                 "key_id": key_id, "records": len(read.records), "written": len(done),
                 "outputs": [o.to_dict() for o in outputs], "errors": [errors[p] for p in sorted(errors)],
                 "time": now(), "model_id": model_id, "worker_peak_rss_mb": _peak_rss_mb(),
