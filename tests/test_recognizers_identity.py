@@ -21,6 +21,9 @@ CASES = [
     ("username", "Accepted publickey for mgarcia from 203.0.113.77 port 52113", ["mgarcia"]),
     ("username", "sudo: mgarcia : TTY=pts/0 ; opened for user rlindqvist(uid=1004)", ["mgarcia", "rlindqvist"]),
     ("username", "Failed password for invalid user admin from 192.0.2.14", []),
+    # a home directory names its user; generic accounts and look-alike paths do not
+    ("username", "PWD=/home/mgarcia ; open C:\\Users\\jdoe\\x.txt; ls /Users/anna.k.", ["mgarcia", "jdoe", "anna.k"]),
+    ("username", "cd /home/ubuntu/app; /var/home/x; /homework/a; /home/anna.k!x", []),
     ("username", "he's @marco.alves.photo on Instagram", ["marco.alves.photo"]),
     ("username", "@property\ndef x(self): ...", []),
     ("hostname", "the one at 203.0.113.42, hostname web-01.aisharahman.example", ["web-01.aisharahman.example"]),

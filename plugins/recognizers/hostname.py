@@ -8,7 +8,7 @@ file, not a host. Right after 'host:' / 'hostname=' a single label with a digit 
 counts too (hostname: web-01). URLs (with a scheme) and email addresses are other types.
 
 The dotted name is matched as one run of letters, digits, dots and hyphens and split into
-labels here: as a regex, `(?:label\.)+last` backtracks in quadratic time in the regex module on
+labels here: as a regex, `(?:label\\.)+last` backtracks in quadratic time in the regex module on
 a long run of labels (as in plugins/recognizers/email.py). The longest prefix of valid labels
 ending in a valid last label, and not followed by more of a name, wins: what the regex's greedy
 backtracking chose.

@@ -6,6 +6,7 @@
     my login is dwhitaker88 / (username mkowalczyk_84)    after 'login', 'user', ... when the value
                                                           looks made up: a digit, '_' or '.' (0.78)
     follow me on Instagram @marie_d                       a handle near a service name (0.75)
+    PWD=/home/mgarcia, C:\\Users\\jdoe\\Documents            a home directory names its user (0.8)
 
 A user name is letters, digits, '.', '_' and '-', starting and ending with a letter or digit,
 with at least one letter (uid=0 is a number). Generic accounts (admin, root, support,
@@ -34,6 +35,9 @@ _PROSE = compile(
 )
 _NAMED = compile(r"(?<!\w)(?:user ?name|login|user ?id|handle|user)(?: (?:is|was))? [\"']?@?" + _VALUE,
                  IGNORECASE, name=NAME)
+# the directory name ends at a separator, a space, a quote or punctuation, not at a '.' or '-' inside it
+_HOME = compile(r"(?<![\w.-])(?:/home|/Users|[A-Za-z]:\\Users)[/\\]"
+                r"(?P<value>[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9])?)(?=[/\\\s\"';,:)]|\.(?!\w)|$)", name=NAME)
 _HANDLE = compile(r"(?<![\w@./])@(?P<value>[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?)(?![\w@]|\.\w)", name=NAME)
 _SERVICES = compile(
     r"\b(?:twitter|instagram|insta|telegram|tiktok|threads|mastodon|bluesky|github|gitlab|reddit|discord|slack|"
@@ -52,7 +56,7 @@ NAMED_SCORE, HANDLE_SCORE = 0.78, 0.75
 
 class UsernameRecognizer(RegexRecognizer):
     name = NAME
-    rules = ((_ASSIGNED, 0.85), (_LOG, 0.85), (_PROSE, 0.8), (_NAMED, NAMED_SCORE), (_HANDLE, HANDLE_SCORE))
+    rules = ((_ASSIGNED, 0.85), (_LOG, 0.85), (_PROSE, 0.8), (_HOME, 0.8), (_NAMED, NAMED_SCORE), (_HANDLE, HANDLE_SCORE))
 
     def find(self, text: str) -> list[tuple[int, int, float]]:
         out = []
