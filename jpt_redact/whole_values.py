@@ -20,7 +20,10 @@ the resolver (docs/policies.md, *Whole values*, repeats the rules for policy aut
       outside it (a longer value around it), any other non-model span, and the type's
       allow_list leave the resolver's choice as it is.
   W1. Trim. A model span of a type that is not `opaque` loses trailing sentence punctuation
-      ('2 May.' -> '2 May'), and a name (`value.link`) its possessive ('Rahman's' -> 'Rahman').
+      ('2 May.' -> '2 May'), a name (`value.link`) its possessive ('Rahman's' -> 'Rahman'),
+      and a person's name (`link: person`) the titles it starts with ('Dr. Samuel Okafor' ->
+      'Samuel Okafor': a title names no one, the reader keeps 'Dr. <PERSON_2>', and linking
+      still reads it just before the name).
   W2. Extend. A model span grows over the run around it: letters and digits, joined by the
       type's `value.joiners`; a joiner is taken only with the letters or digits behind it, so
       a run never ends on a joiner ('web-' -> 'web-01.aisharahman.example', not its final
@@ -44,6 +47,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Sequence
 
 from .findings import Span
+from .linking import TITLES, fold
 from .recognizer import DENY_LIST_NAME
 from .safe_regex import ensure_safe
 
@@ -99,7 +103,26 @@ def _trim(text: str, s: Span, et: "EntityType") -> tuple[int, int]:
             end -= 1  # Jones'
     while end - start > 1 and text[end - 1] in SENTENCE_PUNCTUATION and (end == len(text) or not is_word_char(text[end])):
         end -= 1
+    if et.value.link == "person":
+        start = _after_titles(text, start, end)
     return start, end
+
+
+def _after_titles(text: str, start: int, end: int) -> int:
+    """The start of a name after its leading titles ('Dr. ', 'Mrs '), if a name follows them."""
+    while True:
+        i = start
+        while i < end and text[i].isalpha():
+            i += 1
+        word_end = i
+        if i < end and text[i] == ".":
+            i += 1
+        j = i
+        while j < end and text[j] in " \t":
+            j += 1
+        if word_end == start or j == i or j >= end or not is_word_char(text[j]) or fold(text[start:word_end]) not in TITLES:
+            return start
+        start = j
 
 
 def _grow_left(text: str, i: int, joiners: str) -> int:

@@ -104,6 +104,12 @@ def test_screen_leaves_pattern_spans_alone():
     ("it's Tr0ub4dor&3horse", "Tr0ub4dor", "PERSON", "Tr0ub4dor"),  # '&' is no part of a name
     ("Patient O'Donnell.", "Donnell", "PERSON", "O'Donnell"),
     ("Rahman's card", "Rahman's", "PERSON", "Rahman"),  # W1: a name loses its possessive
+    ("with Dr. Samuel Okafor today", "Dr. Samuel Okafor", "PERSON", "Samuel Okafor"),  # W1: titles name no one
+    ("Mrs O'Donnell is", "Mrs O'Donnell", "PERSON", "O'Donnell"),
+    ("Dr. Prof. Ann Lee", "Dr. Prof. Ann Lee", "PERSON", "Ann Lee"),
+    ("Drake Lee", "Drake Lee", "PERSON", "Drake Lee"),  # a name that starts like a title
+    ("Dr.\nOkafor", "Dr.\nOkafor", "PERSON", "Dr.\nOkafor"),  # across a line: not a title of this name
+    ("Dr. Okafor's", "Dr. Okafor's", "DEVICE_ID", "Dr. Okafor's"),  # only person names lose titles
     ("Rahman's card", "Rahma", "PERSON", "Rahman"),  # W2 never grows over it
     ("on 2 May. Could", "2 May.", "DATE", "2 May"),  # W1: sentence punctuation
     ("server 203.0.113.42, up", "0.113", "IP", "203.0.113.42"),
