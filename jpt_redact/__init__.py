@@ -5,6 +5,7 @@ when a model or adapter is first used.
 """
 from __future__ import annotations
 
+import os as _os
 from typing import TYPE_CHECKING, Any
 
 from .errors import (
@@ -23,6 +24,13 @@ from .errors import (
 )
 from .findings import AnalysisResult, Finding, RedactionResult, Span
 from .version import __version__
+
+# torch's OpenMP threads spin while they wait (libgomp's default). On a machine whose cores are
+# shared with other work, the spinning took the CPU the working threads needed: the same batch
+# took 3x the CPU time and 3.7x the wall time of passive waiting (docs/benchmarks.md#speed),
+# which costs microseconds per wake-up. libgomp reads this when torch loads it, so it only
+# applies if torch is not imported yet; a value of the user's is kept.
+_os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 _LAZY = {
     "Policy": ("jpt_redact.policy", "Policy"),

@@ -363,3 +363,15 @@ def test_cpu_features_of_this_host():
     feats = cpu.cpu_features()
     assert feats.physical_cores >= 1 and feats.capability
     assert feats.describe().startswith(feats.capability)
+
+
+@pytest.mark.parametrize("given, expected", [(None, "PASSIVE"), ("ACTIVE", "ACTIVE")])
+def test_openmp_threads_wait_passively_unless_told_otherwise(given, expected):
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    if given:
+        env["OMP_WAIT_POLICY"] = given
+    code = "import os, sys, jpt_redact; print(os.environ['OMP_WAIT_POLICY'], 'torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout.split()
+    assert out == [expected, "False"]  # set before anything could load torch (and libgomp)

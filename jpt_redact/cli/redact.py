@@ -143,8 +143,8 @@ def _redact_many(redactor, files, targets, output, fmt, encoding, max_bytes, bat
                 continue
             results = redactor.redact_many(texts, batch_size=len(texts), document_ids=[str(f.relative) for f in ready],
                                            return_exceptions=True, defer_audit=True)
-            for f, result in zip(ready, results):
-                bar.advance()
+            for f, text, result in zip(ready, texts, results):
+                bar.advance(chars=len(text))
                 if isinstance(result, JPTRedactError):
                     what = f"detection failed ({result.reason or 'error'})" if isinstance(result, DetectionError) else str(result)
                     error_line(f"{f.path}: {what}; not written")
