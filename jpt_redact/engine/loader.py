@@ -114,7 +114,11 @@ def describe_precision(settings: ModelSettings) -> str:
         device = "cuda" if selection.reason.startswith("auto: torch sees a CUDA") else "cpu"
         precision, why = choose_precision(options.get("torch_precision"), device)
         threads = options.get("threads") or physical_cores()
-        return f"{precision} ({why}); {threads} intra-op threads" if device == "cpu" else f"{precision} ({why})"
+        import os  # set by jpt_redact/__init__.py unless the user chose (docs/backends.md#options)
+
+        wait = os.environ.get("OMP_WAIT_POLICY", "libgomp default").lower()
+        return (f"{precision} ({why}); {threads} intra-op threads, OpenMP wait {wait}" if device == "cpu"
+                else f"{precision} ({why})")
     if selection.name.startswith("onnx"):
         asked = str(options.get("precision") or "auto")
         got = "fp32" if asked == "auto" else asked
