@@ -495,3 +495,15 @@ def test_campaign_a_card_next_to_another_number_is_found(text, cards):
     from jpt_redact.recognizer import registered_recognizer
 
     assert [text[s:e] for s, e, _ in registered_recognizer("credit_card").find(text)] == cards
+
+
+@pytest.mark.parametrize("text, phones", [
+    ("card 4000000000000002 (415-555-1000", ["415-555-1000"]),
+    ("x 415-555-2671 (212-555-0143 y", ["415-555-2671", "212-555-0143"]),
+])
+def test_campaign_a_phone_after_an_open_bracket_is_found(text, phones):
+    # tests/test_fuzz_recognizers.py: a group with unbalanced brackets was rejected whole, so a
+    # number after a '(' that opens a remark stayed in the text
+    from jpt_redact.recognizer import registered_recognizer
+
+    assert [text[s:e] for s, e, _ in registered_recognizer("phone").find(text)] == phones
