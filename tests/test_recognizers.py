@@ -48,6 +48,9 @@ CASES = [
     ("credit_card", "order id 1234567812345670", []),  # Luhn-valid but no issuer starts with 1
     ("credit_card", "mixed 4111 1111-1111 1111", []),
     ("credit_card", "price 4,111,111.11 and 0000000000000000", []),
+    ("credit_card", "1,Ann Lee,4111 1111 1111 1111,20.00", ["4111 1111 1111 1111"]),  # CSV cells
+    ("credit_card", "2,4111111111111111,3.50", ["4111111111111111"]),
+    ("credit_card", "total 1,234,567,890,123,456 and 3.4111111111111111", []),  # thousands, decimals
     # iban
     ("iban", "IBAN DE89 3704 0044 0532 0130 00, thanks", ["DE89 3704 0044 0532 0130 00"]),
     ("iban", "GB82WEST12345698765432", ["GB82WEST12345698765432"]),

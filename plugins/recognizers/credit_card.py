@@ -12,9 +12,11 @@ from ._base import RegexRecognizer, digits_of
 # card is looked for among the run's groups, so a card followed by another number ("card
 # 4111 1111 1111 1111 2 items", two cards side by side) is found: a single regex match over
 # the whole run failed the checksum and the card was left in the text (tests/test_fuzz_recognizers.py).
-_RUN = compile(r"(?<![\w.,-])\d++(?:[ -]\d++)*+", name="pattern:credit_card")
+# A comma may stand on either side (CSV cells: ",4111 1111 1111 1111,20.00"): the run has no
+# commas in it, so a thousands-separated number never becomes one long run; a '.' may not (decimals).
+_RUN = compile(r"(?<![\w.-])\d++(?:[ -]\d++)*+", name="pattern:credit_card")
 _GROUP = compile(r"\d+", name="pattern:credit_card")
-_GLUED = compile(r"[\w-]|[.,]\d", name="pattern:credit_card")  # the run ends inside a longer token
+_GLUED = compile(r"[\w-]|\.\d", name="pattern:credit_card")  # the run ends inside a longer token
 _ISSUER = compile(r"^(?:4|5[1-5]|2(?:22[1-9]|2[3-9]\d|[3-6]\d\d|7[01]\d|720)|3[47]|30[0-5]|3[68]|35|6011|64[4-9]|65|62|5[06-9]|6\d)", name="pattern:credit_card")
 SCORE = 0.95
 
