@@ -143,7 +143,9 @@ def test_warm_start_lora_continues_from_a_checkpoint(trained, monkeypatch):
 def test_warm_start_lora_refuses_another_shape(trained, monkeypatch):
     root, out = trained
     monkeypatch.setenv("JPT_REDACT_DATA", str(root / "data"))
-    with pytest.raises(ValueError, match="does not match"):
+    from jpt_redact.errors import ModelError
+
+    with pytest.raises(ModelError, match="does not match"):
         _second_run(root, "mismatch", warm_start_lora=str(out), rank=2, max_steps=1)
 
 

@@ -9,6 +9,7 @@ which do not import each other's builders: it is the only place that puts them t
 from __future__ import annotations
 
 import json
+import os
 import threading
 from pathlib import Path
 from typing import Any, Mapping
@@ -114,8 +115,7 @@ def describe_precision(settings: ModelSettings) -> str:
         device = "cuda" if selection.reason.startswith("auto: torch sees a CUDA") else "cpu"
         precision, why = choose_precision(options.get("torch_precision"), device)
         threads = options.get("threads") or physical_cores()
-        import os  # set by jpt_redact/__init__.py unless the user chose (docs/backends.md#options)
-
+        # set by jpt_redact/__init__.py unless the user chose (docs/backends.md#options)
         wait = os.environ.get("OMP_WAIT_POLICY", "libgomp default").lower()
         return (f"{precision} ({why}); {threads} intra-op threads, OpenMP wait {wait}" if device == "cpu"
                 else f"{precision} ({why})")

@@ -22,6 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from ..errors import ModelError
 from ..evaluate import f_beta
 from .config import TrainConfig
 from .groups import Group, make_groups
@@ -72,13 +73,17 @@ def _warm_heads(ref: str | None, backbone, layer: int, d_enc: int, dropout: floa
     heads = JPTHeads(backbone.hidden_size, d_enc, dropout=dropout)
     if ref:
         path, ck = load_checkpoint_config(ref)
-        if ck.backbone_sha256 == backbone.weights_sha256 and (ck.layer or backbone.num_layers_total) == layer \
-                and ck.d_enc == d_enc:
+        if _same_cut(ck, backbone, layer) and ck.d_enc == d_enc:
             heads.load_state_dict(load_heads_state(path))
             log.info("lora: heads warm-started from %s", path)
         else:
             log.info("lora: %s does not match this backbone/layer; heads start fresh", path)
     return heads
+
+
+def _same_cut(ck, backbone, layer: int) -> bool:
+    """Whether a checkpoint was trained on this backbone cut at this layer."""
+    return ck.backbone_sha256 == backbone.weights_sha256 and (ck.layer or backbone.num_layers_total) == layer
 
 
 def _warm_lora(spec, peft_model, backbone, layer: int) -> None:
@@ -93,12 +98,12 @@ def _warm_lora(spec, peft_model, backbone, layer: int) -> None:
     path, ck = load_checkpoint_config(spec.warm_start_lora)
     want = {"rank": spec.rank, "top_layers": spec.top_layers, "modules": list(spec.modules)}
     got = {k: (ck.lora or {}).get(k) for k in want}
-    if ck.backbone_sha256 != backbone.weights_sha256 or (ck.layer or backbone.num_layers_total) != layer or got != want:
-        raise ValueError(f"warm_start_lora {path}: adapter {got} on layer {ck.layer} does not match {want} on {layer}")
+    if not _same_cut(ck, backbone, layer) or got != want:
+        raise ModelError(f"warm_start_lora {path}: adapter {got} on layer {ck.layer} does not match {want} on {layer}")
     result = set_peft_model_state_dict(peft_model, load_file(str(Path(path) / "lora" / "adapter_model.safetensors")))
     missing = [k for k in getattr(result, "missing_keys", []) if "lora_" in k]
     if missing:
-        raise ValueError(f"warm_start_lora {path}: {len(missing)} adapter tensors missing, e.g. {missing[0]}")
+        raise ModelError(f"warm_start_lora {path}: {len(missing)} adapter tensors missing, e.g. {missing[0]}")
     log.info("lora: adapter warm-started from %s", path)
 
 

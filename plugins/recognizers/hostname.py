@@ -68,6 +68,8 @@ class HostnameRecognizer(RegexRecognizer):
     def find(self, text: str) -> list[tuple[int, int, float]]:
         found = {(s, e): score for s, e, score in super().find(text)}
         for m in _RUN.finditer(text):
+            if "." not in m.group():
+                continue  # _RUN starts at every word; only dotted ones can be a name's labels
             end = self._fqdn_end(text, m.start(), m.end())
             if end is not None:
                 found[(m.start(), end)] = max(self.fqdn_score, found.get((m.start(), end), 0.0))
