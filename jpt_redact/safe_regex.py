@@ -10,6 +10,11 @@ The limit grows with the text scanned, so a long document that a linear pattern 
 speed never times out: `timeout_for(n) = BASE_TIMEOUT_S + n * PER_CHAR_TIMEOUT_S` (2 s + 2 s per
 million characters; linear patterns run at 5-50 million characters a second).
 
+`regex` unrolls counted repeats when it compiles, so `(a{999}){999}` is a million program
+nodes (hundreds of MB) and `\\d{99999999}` exhausts memory before any text is read: every
+pattern's unrolled size is bounded first (`expanded_size`, limit `MAX_EXPANDED_SIZE` beyond the
+pattern's own length, so a long deny-list alternation is never refused for its length).
+
 `nested_quantifiers(pattern)` is the lint `jpt-redact policy validate` runs on policy regexes:
 an unbounded repeat around a variable-length repeat with nothing fixed beside it (`(\\w+\\s?)+`,
 `(a+)*`) is the classic exponential pattern.
@@ -23,7 +28,7 @@ from typing import Any, Iterator
 
 import regex as _regex
 
-from .errors import DetectionError
+from .errors import DetectionError, PolicyError
 
 try:  # the stdlib's regex parser, for the lint only (the syntax of `regex` VERSION0 is a superset)
     import re._parser as _sre_parse  # Python 3.11+
@@ -38,6 +43,7 @@ DOTALL = _regex.DOTALL
 VERBOSE = _regex.VERBOSE
 
 BASE_TIMEOUT_S = 2.0
+MAX_EXPANDED_SIZE = 100_000  # `a{99999}` compiles to ~30 MB; ten times that is refused
 PER_CHAR_TIMEOUT_S = 2e-6
 
 _registry: "weakref.WeakSet[SafePattern]" = weakref.WeakSet()
@@ -48,7 +54,97 @@ class RegexTimeout(DetectionError):
     """A regular expression ran past its time limit on a document (the document is not redacted)."""
 
 
+class RegexTooLarge(PolicyError, ValueError):
+    """A pattern whose counted repeats unroll past MAX_EXPANDED_SIZE (refused before compiling)."""
+
+
 escape = _regex.escape
+
+_COUNTED = _regex.compile(r"\{(\d*)(?:(,)(\d*))?\}")
+
+
+def _skip_class(pattern: str, i: int) -> int:
+    """The index after the character class that opens at `pattern[i]` ('[')."""
+    j, n = i + 1, len(pattern)
+    if j < n and pattern[j] == "^":
+        j += 1
+    if j < n and pattern[j] == "]":
+        j += 1
+    while j < n:
+        c = pattern[j]
+        if c == "\\":
+            j += 2
+            continue
+        if c == "[":  # a POSIX class ([:alpha:]) or a `regex` V1 nested set
+            j = _skip_class(pattern, j)
+            continue
+        if c == "]":
+            return j + 1
+        j += 1
+    return n
+
+
+def expanded_size(pattern: str) -> int:
+    """An upper bound on the nodes `regex` compiles `pattern` into: atoms count 1, a group the
+    sum of its parts, a counted repeat `{m,n}` multiplies what it repeats by its largest count
+    (`*`, `+`, `?` and open `{m,}` are loops, not unrolled past m). Linear in the pattern."""
+    stack = [[0, 0]]  # per open group: [size so far, size of the last atom]
+    i, n = 0, len(pattern)
+    while i < n:
+        c = pattern[i]
+        frame = stack[-1]
+        if c == "(":
+            if pattern.startswith("(?#", i):
+                end = pattern.find(")", i)
+                i = n if end < 0 else end + 1
+                continue
+            stack.append([0, 0])
+            i += 1
+            continue
+        if c == ")" and len(stack) > 1:
+            size = stack.pop()[0]
+            stack[-1][0] += size
+            stack[-1][1] = size
+            i += 1
+            continue
+        if c in "*+?|":
+            if c == "|":
+                frame[1] = 0
+            i += 1
+            continue
+        if c == "{":
+            counted = _COUNTED.match(pattern, i)
+            if counted and (counted.group(1) or counted.group(3)):
+                low = int(counted.group(1) or 0)
+                high = low if not counted.group(2) else int(counted.group(3) or 0) or low
+                count = max(low, high, 1)
+                frame[0] += frame[1] * (count - 1)
+                frame[1] *= count
+                i = counted.end()
+                continue
+        if c == "\\":
+            j = i + 2
+            if j < n and pattern[i + 1] in "pPNxuUg" and pattern[j] in "{<":
+                end = pattern.find("}" if pattern[j] == "{" else ">", j)
+                j = n if end < 0 else end + 1
+        elif c == "[":
+            j = _skip_class(pattern, i)
+        else:
+            j = i + 1
+        frame[0] += 1
+        frame[1] = 1
+        i = j
+    while len(stack) > 1:  # unbalanced: the compiler will refuse it; count what was read
+        stack[-2][0] += stack.pop()[0]
+    return stack[0][0]
+
+
+def check_size(pattern: str) -> None:
+    """Raise RegexTooLarge if `pattern` would unroll past MAX_EXPANDED_SIZE nodes."""
+    size = expanded_size(pattern)
+    if size > MAX_EXPANDED_SIZE + len(pattern):
+        raise RegexTooLarge(f"its counted repeats unroll to about {size:,} steps (limit "
+                            f"{MAX_EXPANDED_SIZE:,}): write a shorter count or an open repeat such as '+'")
 
 
 def timeout_for(n_chars: int) -> float:
@@ -56,7 +152,9 @@ def timeout_for(n_chars: int) -> float:
 
 
 def check_syntax(pattern: str, flags: int = 0) -> None:
-    """Raise ValueError (with the regex module's reason) if `pattern` does not compile."""
+    """Raise ValueError (with the regex module's reason) if `pattern` does not compile or would
+    unroll past the size limit (RegexTooLarge, a ValueError)."""
+    check_size(pattern)
     try:
         _regex.compile(pattern, flags | _regex.VERSION0)
     except _regex.error as exc:
@@ -74,6 +172,7 @@ class SafePattern:
         self.pattern = pattern
         self.name = name
         self.flags = flags
+        check_size(pattern)
         self._compiled = _regex.compile(pattern, flags | _regex.VERSION0)
         with _registry_lock:
             _registry.add(self)
