@@ -4,6 +4,7 @@
     recognizer   jpt_redact.recognizers     a class with `name` and `find(text)` (recognizer.Recognizer)
     operator     jpt_redact.operators       an Operator subclass (exporters/operators/base.py)
     backend      jpt_redact.backends        a class with `create(spec)` (runtime/base.py)
+    exporter     jpt_redact.exporters       an Exporter subclass: an output format (exporters/formats/base.py)
 
 Built-ins are declared in pyproject.toml under the same entry-point groups third-party
 plugins use, so `jpt-redact plugins` sees both the same way, and a policy names either by an
@@ -125,5 +126,6 @@ class Registry(Generic[T]):
 recognizers: Registry[Callable[..., Any]] = Registry("recognizer", "jpt_redact.recognizers")
 operators: Registry[Callable[..., Any]] = Registry("operator", "jpt_redact.operators")
 backends: Registry[Callable[..., Any]] = Registry("backend", "jpt_redact.backends")
+exporters: Registry[Callable[..., Any]] = Registry("exporter", "jpt_redact.exporters")
 
-ALL = (recognizers, operators, backends)
+ALL = (recognizers, operators, backends, exporters)

@@ -1,6 +1,6 @@
 """A separately installed plugin distribution (examples/plugin) works like the built-ins: its
-operator, recognizer and backend are found through entry points, named from a policy, and used
-by the SDK and the CLI.
+operator, recognizer, backend and output format are found through entry points, named from a
+policy (or --format), and used by the SDK and the CLI.
 
 The distribution is built and installed with pip into a temporary directory (no index, no
 build isolation, no dependencies: nothing is downloaded and the shared environment is not
@@ -123,7 +123,8 @@ def cli(installed, *args: str, stdin: str | None = None) -> subprocess.Completed
 
 
 def test_entry_points_put_the_plugins_in_the_registries(installed):
-    for reg, name in ((registry.operators, "shout"), (registry.recognizers, "ticket_id"), (registry.backends, "toy-hash")):
+    for reg, name in ((registry.operators, "shout"), (registry.recognizers, "ticket_id"), (registry.backends, "toy-hash"),
+                      (registry.exporters, "findings-csv")):
         info = {i.name: i for i in reg.info()}[name]
         assert info.source == f"entry-point {DIST}", info
         assert "built-in" not in info.source and reg.get(name).__module__.startswith("jpt_redact_example.")
@@ -143,12 +144,14 @@ def test_the_sdk_uses_all_three_from_a_policy(installed):
 
 def test_the_cli_uses_all_three_from_a_policy(installed):
     listed = {(p["kind"], p["name"]): p["source"] for p in json.loads(cli(installed, "plugins", "--json").stdout)}
-    for key in (("operator", "shout"), ("recognizer", "ticket_id"), ("backend", "toy-hash")):
+    for key in (("operator", "shout"), ("recognizer", "ticket_id"), ("backend", "toy-hash"), ("exporter", "findings-csv")):
         assert listed[key] == f"entry-point {DIST}"
     assert "OK:" in cli(installed, "policy", "validate", str(installed["policy"])).stdout
     assert "toy-hash (asked for explicitly" in cli(installed, "info", "-p", str(installed["policy"])).stdout
     out = cli(installed, "-", "-p", str(installed["policy"]), "--format", "json", stdin=TEXT).stdout
     assert json.loads(out)["text"] == "Ticket TCK-004211!! was opened by Ann Lee."
+    rows = cli(installed, "-", "-p", str(installed["policy"]), "--format", "findings-csv", stdin=TEXT).stdout
+    assert rows == "<stdin>,TICKET_ID,7,17,shout\n"
 
 
 def test_without_the_plugin_the_policy_is_refused_at_its_line(installed, tmp_path):

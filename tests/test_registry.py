@@ -4,14 +4,16 @@ from __future__ import annotations
 import pytest
 
 from jpt_redact.errors import PluginError
-from jpt_redact.registry import ALL, Registry, backends, operators, recognizers
+from jpt_redact.registry import ALL, Registry, backends, exporters, operators, recognizers
 
 
 def test_the_kinds_and_their_entry_point_groups():
     assert [(r.kind, r.group) for r in ALL] == [
-        ("recognizer", "jpt_redact.recognizers"), ("operator", "jpt_redact.operators"), ("backend", "jpt_redact.backends")]
+        ("recognizer", "jpt_redact.recognizers"), ("operator", "jpt_redact.operators"), ("backend", "jpt_redact.backends"),
+        ("exporter", "jpt_redact.exporters")]
     assert {"mask", "replace", "hash"} <= set(operators.names())
     assert {"torch", "onnx-cuda", "onnx-tensorrt"} <= set(backends.names())
+    assert {"text", "json", "jsonl"} <= set(exporters.names())
     assert all(i.source == "entry-point jpt-redact" for i in recognizers.info())  # built-ins: the same path
 
 

@@ -13,7 +13,7 @@ from . import common
 @click.command("plugins")
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 def plugins_command(as_json: bool) -> None:
-    """List recognizers, operators and runtime backends, with where each comes from."""
+    """List recognizers, operators, runtime backends and output formats, with where each comes from."""
     from .. import registry
 
     rows = [info for reg in registry.ALL for info in reg.info()]

@@ -16,21 +16,37 @@ from typing import Any
 
 import click
 
-from .. import io
-from ..errors import PLACEHOLDER_EXIT_CODE, DetectionError, InputError, JPTRedactError
+from .. import io, registry
+from ..errors import PLACEHOLDER_EXIT_CODE, DetectionError, InputError, JPTRedactError, PluginError
 from . import common
 from .common import error_line
 
 LONG_INPUT_CHARS = 200_000  # one document this long gets a spinner
 
 
-def _render(result: Any, fmt: str, doc_id: str | None) -> str:
-    if fmt == "text":
-        return result.text
-    data = result.to_dict()
-    if fmt == "jsonl":
-        return common.dumps({"id": doc_id, **data}) + "\n"
-    return common.dumps(data, pretty=True) + "\n"
+def _exporter(ctx: click.Context, param: click.Parameter, name: str) -> tuple[str, Any]:
+    """--format NAME -> (NAME, an instance of the registered exporter, built-in or plugin)."""
+    try:
+        registry.exporters.check_name(name)
+        return name, registry.exporters.get(name)()
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    except PluginError as exc:
+        raise click.BadParameter(str(exc)) from None
+    except Exception as exc:  # a plugin class that cannot be built: named, never a traceback
+        raise click.BadParameter(f"exporter {name!r} could not be created: {type(exc).__name__}") from None
+
+
+def _render(exporter: Any, result: Any, doc_id: str | None) -> str:
+    """The exporter's output for one document; a failing or misbehaving plugin is a
+    PluginError naming it (its message may quote the document, so only the type is kept)."""
+    try:
+        rendered = exporter.render(result, doc_id)
+    except Exception as exc:
+        raise PluginError(f"exporter {type(exporter).__name__} failed: {type(exc).__name__}") from None
+    if not isinstance(rendered, str):
+        raise PluginError(f"exporter {type(exporter).__name__} returned {type(rendered).__name__}, not str")
+    return rendered
 
 
 @click.command("redact")
@@ -38,8 +54,9 @@ def _render(result: Any, fmt: str, doc_id: str | None) -> str:
 @common.policy_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Output file for a single input (default: stdout).")
 @click.option("--out-dir", type=click.Path(file_okay=False), default=None, help="Output directory for several inputs; mirrors directory trees.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl"]), default="text", show_default=True,
-              help="text: the redacted text; json: text plus findings (types, offsets, scores; no values); jsonl: one line per input.")
+@click.option("--format", "fmt", default="text", show_default=True, callback=_exporter, metavar="NAME",
+              help="Output format, an exporter plugin: text (the redacted text), json (text plus findings: types, "
+                   "offsets, scores; no values), jsonl (one line per input, one stream), or one `jpt-redact plugins` lists.")
 @click.option("--audit", "audit_path", type=click.Path(dir_okay=False), default=None, help="Append a chained audit record per document to this JSONL log.")
 @click.option("--on-error", type=click.Choice(["raise", "redact_all"]), default=None,
               help="If detection fails: fail (default, from the policy) or replace the whole document with a placeholder.")
@@ -60,6 +77,7 @@ def redact_command(inputs, policy_ref, output, out_dir, fmt, audit_path, on_erro
       cat mail.txt | jpt-redact - --format json
     """
     max_bytes = int(max_size * common.MB)
+    fmt_name, exporter = fmt
     stdin = "-" in inputs
     if stdin and len(inputs) > 1:
         raise click.UsageError("'-' (stdin) cannot be combined with other inputs")
@@ -67,8 +85,8 @@ def redact_command(inputs, policy_ref, output, out_dir, fmt, audit_path, on_erro
         raise click.UsageError("'-' (stdin) writes to stdout or -o FILE, not --out-dir")
     if output and out_dir:
         raise click.UsageError("use either -o/--output (one input) or --out-dir (several inputs)")
-    if out_dir and fmt == "jsonl":
-        raise click.UsageError("--format jsonl writes one stream: use -o FILE or stdout, not --out-dir")
+    if out_dir and exporter.streaming:
+        raise click.UsageError(f"--format {fmt_name} writes one stream: use -o FILE or stdout, not --out-dir")
     if output and audit_path and Path(output).resolve() == Path(audit_path).resolve():
         raise click.UsageError("-o and --audit name the same file: the output would replace the audit log")
     policy = common.load_cli_policy(policy_ref, **model)
@@ -81,7 +99,7 @@ def redact_command(inputs, policy_ref, output, out_dir, fmt, audit_path, on_erro
         files = io.expand_inputs(inputs, exclude=[out_dir] if out_dir else [], on_skip=skipped)
         skipped.report(quiet=quiet)
     several = not stdin and (len(files) > 1 or any(Path(p).is_dir() for p in inputs))
-    if several and not out_dir and fmt != "jsonl":
+    if several and not out_dir and not exporter.streaming:
         raise click.UsageError("several inputs: pass --out-dir DIR (or --format jsonl for one stream)")
     if out_dir and not several:
         several = True  # one file into a directory: same rules as many
@@ -90,7 +108,7 @@ def redact_command(inputs, policy_ref, output, out_dir, fmt, audit_path, on_erro
         io.refuse_overwrite(output, input_paths)
     if audit_path:
         io.refuse_overwrite(audit_path, input_paths)
-    targets = io.out_dir_targets(out_dir, files, suffix=".json" if fmt == "json" else "") if out_dir else {}
+    targets = io.out_dir_targets(out_dir, files, suffix=exporter.suffix) if out_dir else {}
     if audit_path and any(t.resolve() == Path(audit_path).resolve() for t in targets.values()):
         raise click.UsageError("--audit names a file that --out-dir would write: the output would replace the audit log")
     common.note_model_only_types(policy, no_model=no_model)
@@ -99,7 +117,7 @@ def redact_command(inputs, policy_ref, output, out_dir, fmt, audit_path, on_erro
     try:
         common.note_key(redactor, quiet=quiet)
         if several:
-            _redact_many(redactor, files, targets, output, fmt, encoding, max_bytes, batch_size, quiet, dest=out_dir or output)
+            _redact_many(redactor, files, targets, output, exporter, encoding, max_bytes, batch_size, quiet, dest=out_dir or output)
             return
         if stdin:
             doc_id, source = "<stdin>", "<stdin>"
@@ -108,7 +126,7 @@ def redact_command(inputs, policy_ref, output, out_dir, fmt, audit_path, on_erro
             doc_id, source = str(files[0].path), str(files[0].path)
         with common.progress_bar(None, f"redacting {source}", enabled=not quiet and len(text) >= LONG_INPUT_CHARS):
             result = redactor.redact(text, document_id=doc_id, defer_audit=True)
-        rendered = _render(result, fmt, doc_id)
+        rendered = _render(exporter, result, doc_id)
         if output:
             io.write_text_atomic(output, rendered, inputs=input_paths)
         else:
@@ -121,12 +139,12 @@ def redact_command(inputs, policy_ref, output, out_dir, fmt, audit_path, on_erro
         redactor.close()
 
 
-def _redact_many(redactor, files, targets, output, fmt, encoding, max_bytes, batch_size, quiet, dest=None) -> None:
+def _redact_many(redactor, files, targets, output, exporter, encoding, max_bytes, batch_size, quiet, dest=None) -> None:
     step = batch_size or common.DEFAULT_DOCS_PER_CALL
     first_error: JPTRedactError | None = None
     written = placeholders = 0
     unaudited = []  # a JSONL file's records: audited once the whole file is in place
-    sink_cm = io.atomic_writer(output) if (fmt == "jsonl" and output) else nullcontext(None)
+    sink_cm = io.atomic_writer(output) if (exporter.streaming and output) else nullcontext(None)
     with sink_cm as sink, common.progress_bar(len(files), "redacting", enabled=not quiet) as bar:
         emit = sink.write if sink is not None else (lambda line: click.echo(line, nl=False))
         for lo in range(0, len(files), step):
@@ -150,10 +168,16 @@ def _redact_many(redactor, files, targets, output, fmt, encoding, max_bytes, bat
                     error_line(f"{f.path}: {what}; not written")
                     first_error = first_error or result
                     continue
-                if fmt == "jsonl":
-                    emit(_render(result, "jsonl", str(f.relative)))
+                try:
+                    rendered = _render(exporter, result, str(f.relative))
+                except PluginError as exc:
+                    error_line(f"{f.path}: {exc}; not written")
+                    first_error = first_error or exc
+                    continue
+                if exporter.streaming:
+                    emit(rendered)
                 else:
-                    io.write_text_atomic(targets[f.path], _render(result, fmt, None))
+                    io.write_text_atomic(targets[f.path], rendered)
                 if sink is None:
                     redactor.write_audit(result, str(f.relative))
                 else:
