@@ -29,11 +29,11 @@ def _full(base, prefix_ids, suffix):
     return base(input_ids=ids).last_hidden_state[0, len(prefix_ids):]
 
 
-def _cached(backbone, base, pieces, suffixes):
-    bottom = BottomPass(backbone, FIRST)
+def _cached(backbone, base, pieces, suffixes, bf16=False):
+    bottom = BottomPass(backbone, FIRST, bf16=bf16)
     state, prefix_hidden = bottom.prefix(pieces.prefix_ids)
     hidden_in = bottom.suffixes(state, suffixes)
-    top = TopLayers(base, FIRST)
+    top = TopLayers(base, FIRST, bf16=bf16)
     kv = top.prefix_kv(prefix_hidden[None].clone())
     return top.suffix_hidden(hidden_in.clone(), [len(s) for s in suffixes], kv, len(pieces.prefix_ids))
 
@@ -54,6 +54,29 @@ def test_cached_top_layers_equal_full_forward_before_and_after_a_step(kind):
             opt.step()
             opt.zero_grad()
             assert any(p.abs().sum() > 0 for n, p in peft_model.named_parameters() if "lora_B" in n)
+
+
+@pytest.mark.parametrize("kind", ["llama", "qwen3"])
+def test_bf16_autocast_stays_close_to_fp32_and_trains(kind):
+    # training precision `bf16` (config.precision): cache pass and top layers under autocast,
+    # fp32 states out, gradients on the fp32 LoRA weights
+    torch.manual_seed(0)
+    backbone, peft_model, pieces, suffixes = _setup(kind)
+    base = peft_model.base_model.model
+    with torch.no_grad():
+        for n, p in peft_model.named_parameters():
+            if "lora_B" in n:
+                p.normal_(0, 0.05)  # LoRA active, not at zero
+    ref = _cached(backbone, base, pieces, suffixes)
+    low = _cached(backbone, base, pieces, suffixes, bf16=True)
+    assert low.dtype == torch.float32
+    for row, suffix in enumerate(suffixes):
+        a, b = ref[row, : len(suffix)], low[row, : len(suffix)]
+        assert torch.nn.functional.cosine_similarity(a, b, dim=-1).min() > 0.99, (kind, row)
+    low.pow(2).mean().backward()
+    grads = [p.grad for n, p in peft_model.named_parameters() if "lora_A" in n]
+    assert grads and all(g is not None and g.dtype == torch.float32 and torch.isfinite(g).all() for g in grads)
+    assert any(g.abs().sum() > 0 for g in grads)
 
 
 def test_cached_path_gradients_equal_full_forward_gradients():

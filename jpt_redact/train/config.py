@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -71,6 +72,10 @@ class TrainConfig(BaseModel):
     focal_gamma: float = 2.5
     focal_pos_weight: float = 5.0
     dropout: float = 0.1
+    precision: Literal["auto", "fp32", "bf16"] = Field(
+        "auto", description="LoRA runs: bf16 autocast for the frozen cache pass and the trained top layers "
+                            "(weights and optimizer stay fp32). auto: bf16 where the CPU has AMX or AVX512-BF16 "
+                            "(emulated, slower elsewhere), fp32 otherwise.")
     lora: LoraSpec | None = Field(None, description="Train LoRA on the top layers (plus heads) instead of heads only.")
     holdout_corpora: list[str] = Field(
         default_factory=list,

@@ -9,6 +9,7 @@ token labels of each example's second copy. A time budget is spent once across r
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import json
@@ -43,12 +44,14 @@ def bottom_model(model: Any, first: int) -> Any:
 
 
 class BottomPass:
-    """The frozen layers below the trained ones, on the torch backend (prefix KV reused)."""
+    """The frozen layers below the trained ones, on the torch backend (prefix KV reused); with
+    `bf16`, under bf16 autocast (stored as float16 either way)."""
 
-    def __init__(self, backbone: Any, first: int):
+    def __init__(self, backbone: Any, first: int, *, bf16: bool = False):
         from ..runtime.torch_backend import TorchBackend
 
         self.first = first
+        self.bf16 = bf16
         self.model = bottom_model(backbone.model, first)
         self.backend = TorchBackend(dataclasses.replace(backbone, model=self.model))
 
@@ -56,16 +59,22 @@ class BottomPass:
         """(backend prefix state for the suffix pass, prefix hidden states [P, d])."""
         import torch
 
-        with torch.inference_mode():
+        with torch.inference_mode(), self._precision():
             out = self.model(input_ids=torch.tensor([list(prefix_ids)]), use_cache=True)
         kv = [(layer.keys, layer.values) for layer in out.past_key_values.layers]
         from ..runtime.torch_backend import TorchPrefix
 
-        return TorchPrefix(tuple(prefix_ids), kv), out.last_hidden_state[0]
+        return TorchPrefix(tuple(prefix_ids), kv), out.last_hidden_state[0].float()
 
     def suffixes(self, prefix_state, suffixes: Sequence[Sequence[int]]):
         """Hidden states [B, S_max, d] entering layer `first`, right-padded."""
-        return self.backend.suffix_hidden_states(prefix_state, suffixes)
+        with self._precision():
+            return self.backend.suffix_hidden_states(prefix_state, suffixes).float()
+
+    def _precision(self):
+        import torch
+
+        return torch.autocast("cpu", dtype=torch.bfloat16) if self.bf16 else contextlib.nullcontext()
 
 
 def cache_groups(

@@ -107,6 +107,15 @@ def _warm_lora(spec, peft_model, backbone, layer: int) -> None:
     log.info("lora: adapter warm-started from %s", path)
 
 
+def _train_bf16(precision: str) -> bool:
+    from ..runtime.cpu import cpu_features
+
+    feats = cpu_features()
+    bf16 = precision == "bf16" or (precision == "auto" and feats.native_bf16)
+    log.info("training precision: %s (%s; CPU %s)", "bf16 autocast" if bf16 else "fp32", precision, feats.describe())
+    return bf16
+
+
 def train_lora_from_config(cfg: TrainConfig, work: Path) -> Path:
     import torch
 
@@ -128,7 +137,8 @@ def train_lora_from_config(cfg: TrainConfig, work: Path) -> Path:
     backbone = load_backbone(cfg.backbone, layer=cfg.layers[0])
     layer = backbone.num_layers_used
     first = layer - spec.top_layers
-    bottom = BottomPass(backbone, first)
+    bf16 = _train_bf16(cfg.precision)
+    bottom = BottomPass(backbone, first, bf16=bf16)
     train_shards, dev_shards, counts = [], [], {}
     t_cache = time.time()
     for src in cfg.sources:
@@ -164,7 +174,7 @@ def train_lora_from_config(cfg: TrainConfig, work: Path) -> Path:
     _warm_lora(spec, peft_model, backbone, layer)
     from .top_layers import TopLayers
 
-    top = TopLayers(peft_model.base_model.model, first)
+    top = TopLayers(peft_model.base_model.model, first, bf16=bf16)
     t_train = time.time()
     history = train_lora(top=top, peft_model=peft_model, heads=heads, train=train, dev=dev, o_emb=o_emb, cfg=cfg,
                          state_file=work / "lora-state.pt")
@@ -185,6 +195,7 @@ def train_lora_from_config(cfg: TrainConfig, work: Path) -> Path:
         "train_examples": sum(len(g.examples) for g in train), "history": history, "threshold_table": table,
         "calibrated_threshold": best["threshold"], "dev": best, "cache_seconds": round(cache_seconds, 1),
         "train_seconds": round(train_seconds, 1), "total_seconds": round(time.time() - t_start, 1),
+        "precision": "bf16" if bf16 else "fp32",
         "distinct_types_trained": len({lab for g in train for lab in g.labels}),
         "labels_trained": sorted({lab for g in train for lab in g.labels}),
     }
