@@ -8,7 +8,8 @@
 # 2. quality.py (jpt-redact with the refitted policy, side by side with Presidio) for the new
 #    model, and the old model with the policy it shipped with (--no-presidio);
 # 3. zero_shot.py (held-out corpora and in-domain dev, model only) for both.
-# Sizes are set by LIMIT (calibration), QLIMIT (quality) and ZLIMIT (zero-shot).
+# Sizes are set by LIMIT (calibration), QLIMIT (quality) and ZLIMIT (zero-shot); ZTHRESHOLDS are
+# the zero-shot thresholds (one is chosen on the in-domain corpora).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 new="$1"; old="$2"; out="$3"
@@ -26,6 +27,6 @@ with_checkpoint policies/default.yaml "$(realpath "$old")" "$out/default-old.yam
 LIMIT="${LIMIT:-150}" bash benchmarks/calibrate_default.sh "$out/default-new.yaml" 2>&1 | tee "$out/calibrate.log"
 with_checkpoint "$out/default-new.yaml" "$(realpath "$new")" "$out/default-new-checkpoint.yaml"
 python3 benchmarks/quality.py --limit "${QLIMIT:-100}" --policy "$out/default-new-checkpoint.yaml" 2>&1 | tee "$out/quality-new.txt"
-python3 benchmarks/zero_shot.py --limit "${ZLIMIT:-25}" --checkpoint "$new" --json "$out/zero-shot-new.json" 2>&1 | tee "$out/zero-shot-new.txt"
+python3 benchmarks/zero_shot.py --limit "${ZLIMIT:-25}" --thresholds "${ZTHRESHOLDS:-0.3,0.4,0.5}" --checkpoint "$new" --json "$out/zero-shot-new.json" 2>&1 | tee "$out/zero-shot-new.txt"
 python3 benchmarks/quality.py --limit "${QLIMIT:-100}" --policy "$out/default-old.yaml" --no-presidio 2>&1 | tee "$out/quality-old.txt"
-python3 benchmarks/zero_shot.py --limit "${ZLIMIT:-25}" --checkpoint "$old" --json "$out/zero-shot-old.json" 2>&1 | tee "$out/zero-shot-old.txt"
+python3 benchmarks/zero_shot.py --limit "${ZLIMIT:-25}" --thresholds "${ZTHRESHOLDS:-0.3,0.4,0.5}" --checkpoint "$old" --json "$out/zero-shot-old.json" 2>&1 | tee "$out/zero-shot-old.txt"

@@ -10,7 +10,8 @@ level, AVX512-BF16 / AMX / VNNI, physical cores) and load are recorded with them
   split="dev")`, ~100 on average); `long` — consecutive ones joined into 1-2k characters.
 - jpt-redact, for each backend in --backends and engine variant in --variants (`packed`: the
   default; `padded`: `backend_options: {packing: false}`, right-padded batches as before;
-  `fp32` / `bf16`: the packed engine with `torch_precision` forced, to set auto's choice beside both):
+  `fp32` / `bf16`: the packed engine with `torch_precision` forced, to set auto's choice beside both;
+  `short-prompt`: the packed engine with benchmarks/prompt_channel.py's short prompt forms):
   `Redactor.analyze_many` on 32 documents per call (what `jpt-redact analyze` does: model,
   recognizers, resolver), chars/s, and user/wall of the process (2.0 = both cores busy);
   `engine.score` alone on the same documents (the model's share).
@@ -174,6 +175,11 @@ def bench_jpt(policy, settings, backend: str, variant: str, sets: dict, types: d
         options["packing"] = False
     elif variant in ("fp32", "bf16"):  # the packed engine at a forced precision (auto's choice side by side)
         options["torch_precision"] = variant
+    elif variant == "short-prompt":  # leading clauses in the prompt, full definitions embedded
+        from prompt_channel import short_prompt_policy
+
+        policy = short_prompt_policy(policy)
+        types = policy.model_types()
     engine = build_engine(settings.checkpoint, backbone=settings.backbone, encoder=settings.encoder, backend=backend,
                           window_tokens=settings.window_tokens, window_overlap=settings.window_overlap,
                           batch_size=settings.batch_size, backend_options=options)
@@ -353,7 +359,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--backends", default="auto", help="comma-separated runtime backends (default: auto)")
     ap.add_argument("--variants", default="packed,padded",
                     help="engine variants: packed (default engine), padded (backend_options.packing: false), "
-                         "fp32 / bf16 (packed, torch_precision forced)")
+                         "fp32 / bf16 (packed, torch_precision forced), short-prompt (prompt_channel.py)")
     ap.add_argument("--rounds", type=int, default=3, help="interleaved (Presidio, jpt-redact) rounds per set")
     ap.add_argument("--skip-presidio", action="store_true")
     ap.add_argument("--skip-startup", action="store_true")

@@ -141,12 +141,37 @@ class ValueSpec(_Strict):
         return v if v is None else _check_regex(v, info.field_name)
 
 
+class Definition(str):
+    """A type's definition (the text the definition encoder embeds) carrying the shorter form
+    the prompt shows (`prompt`). A str, so engines and tools that know only {label: definition}
+    keep working and embed the full text; the prompt is where the tokens cost time (every
+    prefix token is attended by every text token), the embedding costs nothing per document."""
+
+    prompt: str
+
+    def __new__(cls, text: str, prompt: str | None = None) -> "Definition":
+        obj = super().__new__(cls, text)
+        obj.prompt = prompt or str(text)
+        return obj
+
+    def __getnewargs__(self) -> tuple[str, str]:  # pickling (batch workers) keeps the prompt form
+        return str(self), self.prompt
+
+
+
 class EntityType(_Strict):
     """One PII type of the policy."""
 
     definition: str = Field(
         min_length=10,
         description="Natural-language definition read by the JPT model: what counts, what does not, examples, boundary cases.",
+    )
+    prompt_definition: str | None = Field(
+        None,
+        min_length=3,
+        description="Shorter form of the definition shown in the model's prompt, while the definition encoder "
+        "still embeds `definition` in full. Every prompt token is attended by every text token, so a shorter "
+        "prompt is faster; the cost in detection quality is measured in docs/benchmarks.md (prompt channel).",
     )
     action: ActionSpec | None = Field(None, description="What to do with findings of this type; defaults.action if unset.")
     threshold: float | None = Field(None, gt=0, lt=1, description="Minimum model score for this type; defaults.threshold if unset.")
@@ -317,8 +342,10 @@ class Policy(_Strict):
         return self.model.span_extension
 
     def model_types(self) -> dict[str, str]:
-        """Label -> definition for the types the JPT model reads."""
-        return {k: e.definition for k, e in self.entities.items() if e.model}
+        """Label -> definition for the types the JPT model reads (a `Definition` carrying the
+        prompt form where the type sets `prompt_definition`)."""
+        return {k: Definition(e.definition, e.prompt_definition) if e.prompt_definition else e.definition
+                for k, e in self.entities.items() if e.model}
 
     def with_model(self, **updates: Any) -> "Policy":
         """A copy with some ModelSettings fields changed, validated like a loaded policy

@@ -152,3 +152,13 @@ def _no_ambient_key(monkeypatch):
     monkeypatch.delenv("JPT_REDACT_KEY", raising=False)
     monkeypatch.delenv("JPT_REDACT_KEY_FILE", raising=False)
     monkeypatch.delenv("JPT_REDACT_DEBUG", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _fp32_unless_asked(monkeypatch):
+    # `auto` picks bf16 on AVX512-BF16/AMX hosts (runtime/cpu.py AUTO_BF16). Tests compare
+    # engines with fp32 references at float tolerances, and CI hosts differ, so in-process
+    # engines stay fp32 unless a test asks for bf16 (torch_precision) or sets AUTO_BF16 itself.
+    from jpt_redact.runtime import cpu
+
+    monkeypatch.setattr(cpu, "AUTO_BF16", False)

@@ -71,6 +71,17 @@ def test_valid_policy_and_derived_views() -> None:
     assert load_policy(p) is p
 
 
+def test_prompt_definition_goes_to_the_prompt_and_the_definition_to_the_embeddings() -> None:
+    p = parse_policy(GOOD.replace("definition: Names of people.",
+                                  "definition: Names of people.\n    prompt_definition: People"))
+    person = p.model_types()["PERSON"]
+    assert person == "Names of people." and person.prompt == "People"
+    assert p.content_hash != parse_policy(GOOD).content_hash
+    with pytest.raises(PolicyError, match="prompt_definition"):
+        parse_policy(GOOD.replace("definition: Names of people.",
+                                  "definition: Names of people.\n    prompt_definition: ''"))
+
+
 def test_unquoted_numbers_in_lists_are_errors() -> None:
     # YAML reads 0123 as octal 83; silently converting would allow the wrong value.
     err = _error(GOOD.replace('allow_list: ["4111111111111111"]', "allow_list: [0123]"))

@@ -166,3 +166,45 @@ def test_offsets_point_at_the_characters_tokens_encode(tok, text, word):
 @given(st.text(max_size=80))
 def test_offsets_property_over_arbitrary_unicode(tok, text):
     assert_offsets_valid(tok, text)
+
+
+# -- the prompt channel: a policy's prompt_definition -------------------------------------------
+def test_a_definition_with_a_prompt_form_shows_the_short_form_and_stays_the_full_text(tok):
+    from jpt_redact.policy import Definition
+    from jpt_redact.model.prompt import prompt_form, type_key
+
+    full = "Names of real people: first names, surnames and nicknames (John Smith)."
+    d = Definition(full, "Names of real people")
+    assert d == full and str(d) == full and prompt_form(d) == "Names of real people"
+    assert prompt_form(full) == full
+    short = build_prompt(tok, {"PERSON": d})
+    assert short == build_prompt(tok, {"PERSON": "Names of real people"})
+    assert len(short.prefix_ids) < len(build_prompt(tok, {"PERSON": full}).prefix_ids)
+    # the key keeps plain definitions' rows (caches stay valid) and tells the prompt forms apart
+    assert type_key({"PERSON": full}) == [["PERSON", full]]
+    assert type_key({"PERSON": d}) != type_key({"PERSON": full})
+    assert type_key({"PERSON": d}) != type_key({"PERSON": Definition(full, "People")})
+
+
+def test_a_definition_keeps_its_prompt_form_through_pickle_and_copy():
+    import copy
+    import pickle
+
+    from jpt_redact.policy import Definition
+
+    d = Definition("A long definition of a person.", "A person")
+    for twin in (pickle.loads(pickle.dumps(d)), copy.deepcopy(d)):
+        assert twin == d and twin.prompt == "A person"
+
+
+def test_the_engine_embeds_the_full_definition_and_prompts_the_short_one():
+    from engine_fixtures import HashEncoder, make_engine
+    from jpt_redact.policy import Definition
+
+    full = {"PERSON": "Names of real people: first names and surnames.", "CITY": "Names of cities and towns."}
+    short = {"PERSON": Definition(full["PERSON"], "People"), "CITY": full["CITY"]}
+    engine = make_engine(encoder=HashEncoder(), prefix_store=False)
+    a, b = engine.prepare(full), engine.prepare(short)
+    assert b.pieces == build_prompt(engine.tokenizer, {"PERSON": "People", "CITY": full["CITY"]})
+    assert len(b.pieces.prefix_ids) < len(a.pieces.prefix_ids)
+    assert (a.projected == b.projected).all()  # the embedding channel: the full text in both

@@ -25,7 +25,7 @@ import numpy as np
 from ..errors import DetectionError
 from ..findings import Span
 from ..model.decode import decode_spans
-from ..model.prompt import PromptPieces, TokenizedText, build_prompt, duplicated_suffix, tokenize_text
+from ..model.prompt import PromptPieces, TokenizedText, build_prompt, duplicated_suffix, tokenize_text, type_key
 from . import prefix_store
 from .base import DEFAULT_THRESHOLD
 
@@ -142,14 +142,14 @@ class JPTEngine:
 
     # -- per policy ---------------------------------------------------------------------
     def prepare(self, types: Mapping[str, str]) -> PreparedTypes:
-        key = hashlib.sha256(json.dumps(list(types.items())).encode()).hexdigest()
+        key = hashlib.sha256(json.dumps(type_key(types)).encode()).hexdigest()
         with self._lock:
             hit = self._prepared.get(key)
             if hit is not None:
                 return hit
             torch = self._torch
             labels = tuple(types)
-            emb = self.encoder.encode([self.o_definition] + [types[label] for label in labels])
+            emb = self.encoder.encode([self.o_definition] + [str(types[label]) for label in labels])
             with torch.inference_mode():
                 t = torch.from_numpy(emb)
                 projected = self.heads.project_types(t[1:], t[0])

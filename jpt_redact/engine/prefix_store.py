@@ -5,7 +5,7 @@ start, and it depends only on the model and the type definitions — never on a 
 `JPTEngine.prepare` keeps it in <cache>/prefix/<key>.safetensors:
 
     key       SHA-256 of [format, prompt version, the backend's prefix identity (backbone
-              weights, layer, LoRA adapter, precision), the ordered (label, definition) pairs]
+              weights, layer, LoRA adapter, precision), the ordered (label, definition[, prompt form]) rows]
     tensors   the backend's prefix state (`backend.prefix_tensors`), e.g. k0, v0, k1, ...
     metadata  the key again, the prefix and bridge token ids
 
@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ..model.paths import cache_dir, prune_lru, touch
-from ..model.prompt import PROMPT_VERSION, PromptPieces
+from ..model.prompt import PROMPT_VERSION, PromptPieces, type_key
 
 PREFIX_FORMAT = 1
 # Files kept (least recently used go first): one is 30-50 MB for the default model, and an SDK
@@ -32,7 +32,7 @@ MAX_FILES = 24
 
 
 def prefix_key(identity: str, types: Mapping[str, str]) -> str:
-    blob = json.dumps([PREFIX_FORMAT, PROMPT_VERSION, identity, list(types.items())], ensure_ascii=False)
+    blob = json.dumps([PREFIX_FORMAT, PROMPT_VERSION, identity, type_key(types)], ensure_ascii=False)
     return hashlib.sha256(blob.encode()).hexdigest()
 
 

@@ -29,8 +29,24 @@ FIRST_MARK = "\u241eJPT_FIRST\u241e"
 SECOND_MARK = "\u241eJPT_SECOND\u241e"
 
 
+def prompt_form(definition: str) -> str:
+    """What the prompt shows for a definition: its short form when it carries one (a
+    policy's `prompt_definition`, see jpt_redact.policy.Definition)."""
+    return getattr(definition, "prompt", definition)
+
+
+def type_key(types: Mapping[str, str]) -> list[list[str]]:
+    """The (label, definition[, prompt form]) rows a prepared type set is keyed by: a prompt
+    form is part of the key only when it differs, so plain definitions keep their cache keys."""
+    rows = []
+    for label, definition in types.items():
+        prompt = prompt_form(definition)
+        rows.append([label, str(definition)] + ([prompt] if prompt != str(definition) else []))
+    return rows
+
+
 def definitions_block(types: Mapping[str, str]) -> str:
-    lines = [f"- {label}: {definition.strip()}" for label, definition in types.items()]
+    lines = [f"- {label}: {prompt_form(definition).strip()}" for label, definition in types.items()]
     return "Entity types:\n" + "\n".join(lines) + "\n\nI will show you a text twice. Tag the entities of these types."
 
 
