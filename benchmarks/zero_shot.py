@@ -8,10 +8,11 @@ policy is built in memory whose types are exactly that corpus's labels, each wit
 definition from `jpt_redact/train/definitions/<corpus>.yaml` (the form docs/policies.md
 teaches). Only the model runs (no pattern recognizers), through the Detector the CLI's
 Redactor uses; it runs once per corpus and spans are decoded at each `--thresholds` value (a
-threshold is chosen on the in-domain corpora, never on the held-out ones). Reported per corpus: strict (exact span and label) micro P/R/F1, overlap F1, untyped F1
-(exact span, any label: whether the spans were found, whatever type they were given), plus
-how many of its labels the checkpoint saw in training ("unseen" = none of the corpus's
-canonical labels occurs in the training run's type sets, read from the checkpoint config).
+threshold is chosen on the in-domain corpora, never on the held-out ones). Reported per
+corpus: strict (exact span and label) micro P/R/F1, overlap F1, untyped F1 (exact span, any
+label: whether the spans were found, whatever type they were given), plus how many of its
+labels the checkpoint saw in training (read from the checkpoint config). `--distractors N`
+adds N unrelated types to every prompt; `--confusions` prints the commonest wrong types.
 
 Held-out corpora (the config's `holdout_corpora`) measure zero-shot transfer: whole corpora
 and their types never trained on. In-domain corpora (dev splits of training sources) give the

@@ -68,6 +68,7 @@ def analyze_command(input_path, policy_ref, output, no_model, batch_size, quiet,
     """
     if output and input_path != "-":
         io.refuse_overwrite(output, [input_path])
+    common.allow_fast_exit()  # outputs are atomic and closed when this returns
     policy = common.load_cli_policy(policy_ref, **model)
     total = None
     if input_path != "-" and Path(input_path).is_file():

@@ -32,6 +32,25 @@ MB = 1024 * 1024
 DATA_FORMATS = {"jsonl": "jsonl", "conll": "conll", "json": "json", "presidio-json": "presidio"}
 
 
+_fast_exit = {"allowed": False}
+
+
+def allow_fast_exit() -> None:
+    """Called by a command whose outputs are complete and closed when it returns (atomic
+    writes, unbuffered audit appends): the console entry point may then end the process with
+    `os._exit` instead of tearing the interpreter down, which costs ~0.7 s once torch is
+    loaded (see cli/main.py)."""
+    _fast_exit["allowed"] = True
+
+
+def fast_exit_allowed() -> bool:
+    return _fast_exit["allowed"]
+
+
+def reset_fast_exit() -> None:
+    _fast_exit["allowed"] = False
+
+
 def error_line(message: str) -> None:
     """Print one `Error: ...` line on stderr (newlines in a message are folded)."""
     click.echo("Error: " + " ".join(str(message).split()), err=True)

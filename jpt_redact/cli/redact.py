@@ -76,6 +76,7 @@ def redact_command(inputs, policy_ref, output, out_dir, fmt, audit_path, on_erro
       jpt-redact docs/ --policy gdpr --out-dir redacted/
       cat mail.txt | jpt-redact - --format json
     """
+    common.allow_fast_exit()  # outputs are atomic and closed when this returns
     max_bytes = int(max_size * common.MB)
     fmt_name, exporter = fmt
     stdin = "-" in inputs
