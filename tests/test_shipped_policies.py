@@ -113,6 +113,17 @@ PATTERN_CASES = [
      {("4111 1111 1111 1111", "CREDIT_CARD"), ("04/27", "CARD_EXPIRY"), ("123", "CVV"), ("4821", "CARD_PIN")}),
     ("pci", "track %B4111111111111111^DOE/JANE^27041010000000000000?",
      {("%B4111111111111111^DOE/JANE^27041010000000000000?", "TRACK_DATA")}),
+    # ages (AGE's age_phrase): the number with the words that make it an age; no dose, no duration
+    ("default", "a 72-year-old man, aged 54 at diagnosis, her son is 6 yo; 54 mg daily; in 3 years",
+     {("72-year-old", "AGE"), ("aged 54", "AGE"), ("6 yo", "AGE")}),
+    ("default", "Age: 81. Patient, 45 years old, stable at 90% SpO2",
+     {("Age: 81", "AGE"), ("45 years old", "AGE")}),
+    # postcodes after their label (STREET_ADDRESS's postcode_after_label): the code alone is the span
+    ("default", "Ship to ZIP 94105-1234, postcode SW1A 1AA, Postal code K1A 0B1, PLZ 10115; zipper 94105",
+     {("94105-1234", "STREET_ADDRESS"), ("SW1A 1AA", "STREET_ADDRESS"), ("K1A 0B1", "STREET_ADDRESS"),
+      ("10115", "STREET_ADDRESS")}),
+    ("hipaa", "zip code: 60614", {("60614", "STREET_ADDRESS")}),
+    ("gdpr", "postcode 1012 AB", {("1012 AB", "ADDRESS")}),
     ("secrets", "AWS AKIAIOSFODNN7EXAMPLE; db=postgres://app:pw1234@db:5432/app; password: 'hunter22'",
      {("AKIAIOSFODNN7EXAMPLE", "API_KEY"), ("postgres://app:pw1234@db:5432/app", "CONNECTION_STRING"),
       ("hunter22", "PASSWORD")}),
