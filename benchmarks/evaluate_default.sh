@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Measure a newly trained default model against the one it replaces, all with repo scripts:
 #   bash benchmarks/evaluate_default.sh NEW_CHECKPOINT OLD_CHECKPOINT OUT_DIR
-# NEW_CHECKPOINT must be installed as the shipped default (jpt_redact/weights/default) first:
-# calibrate_default.sh fits the default policy on the default model.
+# NEW_CHECKPOINT is any checkpoint directory (a training run's output); nothing is installed.
 # 1. refit per-type thresholds on the calibration sets (calibrate_default.sh, LIMIT docs each)
 #    into OUT_DIR/default-new.yaml (comments kept: copy it over policies/default.yaml to ship);
 # 2. quality.py (jpt-redact with the refitted policy, side by side with Presidio) for the new
@@ -24,7 +23,7 @@ yaml.safe_dump(doc, open(dst, "w"), sort_keys=False, allow_unicode=True)
 PY
 }
 with_checkpoint policies/default.yaml "$(realpath "$old")" "$out/default-old.yaml"
-LIMIT="${LIMIT:-150}" bash benchmarks/calibrate_default.sh "$out/default-new.yaml" 2>&1 | tee "$out/calibrate.log"
+CHECKPOINT="$(realpath "$new")" LIMIT="${LIMIT:-150}" bash benchmarks/calibrate_default.sh "$out/default-new.yaml" 2>&1 | tee "$out/calibrate.log"
 with_checkpoint "$out/default-new.yaml" "$(realpath "$new")" "$out/default-new-checkpoint.yaml"
 python3 benchmarks/quality.py --limit "${QLIMIT:-100}" --policy "$out/default-new-checkpoint.yaml" 2>&1 | tee "$out/quality-new.txt"
 python3 benchmarks/zero_shot.py --limit "${ZLIMIT:-25}" --thresholds "${ZTHRESHOLDS:-0.3,0.4,0.5}" --checkpoint "$new" --json "$out/zero-shot-new.json" 2>&1 | tee "$out/zero-shot-new.txt"

@@ -234,3 +234,19 @@ def test_train_missing_config(tmp_path):
     result = run(["train", "--config", tmp_path / "nope.yaml"])
     assert result.exit_code == 2  # click's own usage error
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(("command", "stdin"), [(["-"], "Alice\n"), (["analyze", "-"], '{"id": 1, "text": "Alice"}\n')])
+def test_checkpoint_flag_overrides_the_policy_model(command, stdin, policy_file, cli_engine, tmp_path, monkeypatch):
+    run_dir = tmp_path / "runs" / "v6" / "checkpoint"
+    run_dir.mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    result = run([*command, "-p", policy_file, "--checkpoint", "runs/v6/checkpoint"], input=stdin)
+    assert result.exit_code == 0, result.output
+    (redactor,) = cli_engine["redactors"]
+    assert redactor.policy.model.checkpoint == str(run_dir.resolve())  # absolute: Ray workers run elsewhere
+
+
+def test_checkpoint_flag_needs_a_directory(policy_file, tmp_path):
+    result = run(["-", "-p", policy_file, "--checkpoint", str(tmp_path / "missing")], input="x\n")
+    assert result.exit_code == 2 and "does not exist" in result.output

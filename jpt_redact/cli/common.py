@@ -57,14 +57,15 @@ def error_line(message: str) -> None:
 
 
 def load_cli_policy(ref: str, *, backend: str | None = None, onnx_precision: str | None = None,
-                    onnx_dir: str | None = None) -> "Policy":
+                    onnx_dir: str | None = None, checkpoint: str | None = None) -> "Policy":
     """Load a policy by name or path, with the model options of the command line applied
     (each overrides the policy's field when given; validated like the policy itself)."""
     from ..policy import load_policy
 
     policy = load_policy(ref)
-    updates = {k: v for k, v in (("backend", backend), ("onnx_precision", onnx_precision), ("onnx_dir", onnx_dir))
-               if v is not None and v != getattr(policy.model, k)}
+    given = (("backend", backend), ("onnx_precision", onnx_precision), ("onnx_dir", onnx_dir),
+             ("checkpoint", str(Path(checkpoint).resolve()) if checkpoint else None))
+    updates = {k: v for k, v in given if v is not None and v != getattr(policy.model, k)}
     return policy.with_model(**updates) if updates else policy
 
 
@@ -95,9 +96,15 @@ def policy_option(f: Callable) -> Callable:
 
 
 def backend_options(f: Callable) -> Callable:
-    """--backend, --onnx-precision, --onnx-dir: the command receives them as keyword arguments
-    `backend`, `onnx_precision`, `onnx_dir` for `load_cli_policy`. The environment variables
-    are defaults here, at the edge; the library itself reads only the policy."""
+    """--checkpoint, --backend, --onnx-precision, --onnx-dir: the command receives them as
+    keyword arguments `checkpoint`, `backend`, `onnx_precision`, `onnx_dir` for
+    `load_cli_policy`. The environment variables are defaults here, at the edge; the library
+    itself reads only the policy."""
+    f = click.option(
+        "--checkpoint", default=None, metavar="DIR", type=click.Path(exists=True, file_okay=False),
+        help="Model checkpoint directory (overrides model.checkpoint; e.g. a training run's output, "
+        "to measure or calibrate it before it is shipped).",
+    )(f)
     f = click.option(
         "--onnx-dir", default=None, metavar="DIR", envvar="JPT_REDACT_ONNX_DIR", show_envvar=True,
         help="ONNX backends: use this `export-onnx -o` directory (overrides model.onnx_dir).",
