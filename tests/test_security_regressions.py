@@ -507,3 +507,19 @@ def test_campaign_a_phone_after_an_open_bracket_is_found(text, phones):
     from jpt_redact.recognizer import registered_recognizer
 
     assert [text[s:e] for s, e, _ in registered_recognizer("phone").find(text)] == phones
+
+
+@pytest.mark.parametrize("text, phones", [
+    (" 4000000000000002  4000000000000002 x 415-555-1000", ["415-555-1000"]),
+    ("4000000000000002 x 415-555-1000", ["415-555-1000"]),
+    ("Room 12 x 415-555-1000", ["415-555-1000"]),
+    (" 0@aa.com  001-01-0001 x 415-555-1000", ["415-555-1000"]),  # an SSN-shaped run, no valid number
+    ("010-01-0001 x 415-555-1000", ["010-01-0001", "415-555-1000"]),  # valid elsewhere, without the 'x 415'
+    ("call 415-555-1000 x 204 now", ["415-555-1000 x 204"]),
+])
+def test_campaign_a_phone_after_a_rejected_number_and_x_is_found(text, phones):
+    # tests/test_fuzz_recognizers.py: the candidate before 'x' (a card, a room number) took
+    # 'x 415' as its extension and was rejected, and the number itself was never looked at
+    from jpt_redact.recognizer import registered_recognizer
+
+    assert [text[s:e] for s, e, _ in registered_recognizer("phone").find(text)] == phones

@@ -47,25 +47,37 @@ class PhoneRecognizer:
 
     def find(self, text: str) -> list[tuple[int, int, float]]:
         found: dict[tuple[int, int], float] = {}
-        for cand in _CANDIDATE.finditer(text):
-            raw = cand.group()
-            digits = sum(c.isdigit() for c in raw)
-            main_digits = sum(c.isdigit() for c in cand.group("main"))
-            if digits < _MIN_DIGITS:
-                continue
-            if main_digits > _MAX_DIGITS:
-                if not cand.group("main").isdigit():  # one long digit string is no phone number
-                    self._scan_run(text, cand.start(), cand.end(), found)
-                continue
-            if _NOT_PHONE.fullmatch(raw):
-                continue  # IPs and ISO dates are never numbers
-            if raw.isdigit() and digits < _MIN_BARE_DIGITS:
-                continue  # ids and order numbers: a short unpunctuated run is rarely dialled as written
-            regions = self.regions[:1] if raw.startswith("+") else self.regions
-            self._match(text, cand.start(), cand.end(), regions, found, first_region_only=True)
+        pos = 0
+        while (cand := _CANDIDATE.search(text, pos)) is not None:
+            furthest = self._consider(text, cand, found)
+            # go on after the candidate's number, or after what was found in it if that reached
+            # further: an 'extension' nobody took is read again ('4000000000000002 x 415-555-1000',
+            # '010-01-0001 x 415-555-1000': 'x 415' belongs to the number after; found by
+            # tests/test_fuzz_recognizers.py)
+            pos = max(cand.end("main"), furthest)
         return drop_nested(found, key=lambda kv: (kv[0][0] - kv[0][1], kv[0][0]))
 
-    def _scan_run(self, text: str, start: int, end: int, found: dict) -> None:
+    def _consider(self, text: str, cand, found: dict) -> int:
+        """Numbers in one candidate (a run of digits and phone punctuation) into `found`; the
+        end of the furthest one (0: none)."""
+        raw = cand.group()
+        digits = sum(c.isdigit() for c in raw)
+        main_digits = sum(c.isdigit() for c in cand.group("main"))
+        if digits < _MIN_DIGITS:
+            return 0
+        if main_digits > _MAX_DIGITS:
+            if cand.group("main").isdigit():  # one long digit string is no phone number
+                return 0
+            return self._scan_run(text, cand.start(), cand.end("main"), found)  # several side by side
+        if _NOT_PHONE.fullmatch(raw):
+            return 0  # IPs and ISO dates are never numbers
+        if raw.isdigit() and digits < _MIN_BARE_DIGITS:
+            return 0  # ids and order numbers: a short unpunctuated run is rarely dialled as written
+        regions = self.regions[:1] if raw.startswith("+") else self.regions
+        return self._match(text, cand.start(), cand.end(), regions, found, first_region_only=True)
+
+    def _scan_run(self, text: str, start: int, end: int, found: dict) -> int:
+        furthest = 0
         pieces = [m.span() for m in _PIECE.finditer(text, start, end) if any(c.isdigit() for c in m.group())]
         i = 0
         while i < len(pieces):
@@ -91,25 +103,30 @@ class PhoneRecognizer:
                 if score is not None:
                     intl = group.lstrip("(").startswith("+")
                     found[(s, e)] = max(self.score_international if intl else self.score_national, found.get((s, e), 0.0))
+                    furthest = max(furthest, e)
                     i = j
                     break
             else:
                 i += 1
+        return furthest
 
-    def _match(self, text: str, start: int, end: int, regions, found: dict, *, first_region_only: bool) -> None:
+    def _match(self, text: str, start: int, end: int, regions, found: dict, *, first_region_only: bool) -> int:
         import phonenumbers
 
         lo, hi = max(0, start - _MARGIN), min(len(text), end + _MARGIN)
         snippet = text[lo:hi]
+        furthest = 0
         for region in regions:
             matched = False
             for m in phonenumbers.PhoneNumberMatcher(snippet, region, leniency=phonenumbers.Leniency.VALID):
                 score = self.score_international if m.raw_string.lstrip("(").startswith("+") else self.score_national
                 key = (lo + m.start, lo + m.end)
                 found[key] = max(score, found.get(key, 0.0))
+                furthest = max(furthest, key[1])
                 matched = True
             if matched and first_region_only:
-                return  # the span is what matters, not which region also accepts it
+                break  # the span is what matters, not which region also accepts it
+        return furthest
 
 
 @lru_cache(maxsize=4096)
