@@ -1,5 +1,5 @@
-"""Table tests for the recognizers of types a reader recognises: bic, username, hostname,
-personal_url and password_nearby (plugins/recognizers/), through the registry like a policy."""
+"""Table tests for the recognizers of types a reader recognises: bic, postcode, username,
+hostname, personal_url and password_nearby (plugins/recognizers/), through the registry like a policy."""
 from __future__ import annotations
 
 import pytest
@@ -13,6 +13,11 @@ CASES = [
     ("bic", "SWIFT code DEUTDEFF500. SWIFT/BIC: COBADEFFXXX", ["DEUTDEFF500", "COBADEFFXXX"]),
     ("bic", "INSTANCES ARE DEUTDEFF", []),  # no context word
     ("bic", "BIC: ABCDXX12", []),  # XX is no country
+    ("postcode", "Ship to ZIP 94105-1234 or zip code: 10001", ["94105-1234", "10001"]),
+    ("postcode", "postcode SW1A 1AA, Postal code K1A 0B1, PLZ 10115, postcode 1012 AB, ZIP: 113 51",
+     ["SW1A 1AA", "K1A 0B1", "10115", "1012 AB", "113 51"]),
+    ("postcode", "ZIP 94105, order 12345 shipped", ["94105"]),  # the label reaches one value
+    ("postcode", "zipper 94105; the postcode was changed in 2019; 75001 Paris", []),  # no label before it
     ("username", "My customer login is dwhitaker88 in case", ["dwhitaker88"]),
     ("username", "user=jdoe42 action=login; \"username\": \"mgarcia\"", ["jdoe42", "mgarcia"]),
     ("username", "the username is mgarcia. (username mkowalczyk_84)", ["mgarcia", "mkowalczyk_84"]),
