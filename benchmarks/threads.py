@@ -17,6 +17,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 _WORKER = """
 import json, os, sys, time
@@ -31,7 +32,7 @@ types = policy.model_types()
 engine = load_engine(policy.model)
 torch.set_num_threads(threads)  # after load_engine, which sets its own default
 if long_docs:
-    sys.path.insert(0, os.path.join(os.getcwd(), "benchmarks"))
+    sys.path.insert(0, sys.argv[5])  # this script's folder, whatever the working directory
     from speed import document_sets
 
     docs = document_sets(0, n)["long"]
@@ -73,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
         threads, _, wait = config.partition(":")
         env = {**os.environ, "OMP_WAIT_POLICY": wait.upper()}
         out = subprocess.run([sys.executable, "-c", _WORKER, threads, str(args.n), "1" if args.profile and i == 0 else "0",
-                              "1" if args.long else "0"], env=env, capture_output=True,
+                              "1" if args.long else "0", str(Path(__file__).resolve().parent)], env=env,
+                             capture_output=True,
                              text=True, check=True)
         results.append(json.loads(out.stdout.strip().splitlines()[-1]))
         r = results[-1]
