@@ -38,7 +38,7 @@ _fast_exit = {"allowed": False}
 def allow_fast_exit() -> None:
     """Called by a command whose outputs are complete and closed when it returns (atomic
     writes, unbuffered audit appends): the console entry point may then end the process with
-    `os._exit` instead of tearing the interpreter down, which costs ~0.7 s once torch is
+    `os._exit` instead of tearing the interpreter down, which costs ~0.8 s once torch is
     loaded (see cli/main.py)."""
     _fast_exit["allowed"] = True
 

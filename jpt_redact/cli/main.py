@@ -11,8 +11,8 @@ SIGTERM (a scheduler stopping the job) is turned into an exception, so the clean
 normal error gets runs too: temporaries of unfinished outputs are removed and no audit record
 of an unwritten output exists. The exit code is 143 (128 + SIGTERM); a re-run does the job.
 
-Fast exit: once torch is imported, the interpreter's own teardown takes ~0.7 s on a 2-core
-host (a third of a warm one-sentence run). When the console entry point finishes a command
+Fast exit: once torch is imported, the interpreter's own teardown takes ~0.8 s on a 2-core
+host (`benchmarks/fast_exit.py`). When the console entry point finishes a command
 that declared its outputs closed (`common.allow_fast_exit`: redact, analyze), it flushes
 stdout, stderr and logging and ends with `os._exit`. Commands with servers, Ray or training
 runs keep the ordinary exit; in-process callers (CliRunner, `main(argv)`) are never cut short;
