@@ -105,6 +105,15 @@ def read_stream(stream: BinaryIO, *, source: str = "<stdin>", encoding: str = "u
     return decode_text(data, source, encoding=encoding)
 
 
+def total_size(paths: Iterable[str | os.PathLike]) -> int | None:
+    """Bytes in these files together (an upper bound on their characters); None when one
+    cannot be read, which callers treat as a job of unknown size."""
+    try:
+        return sum(os.stat(p).st_size for p in paths)
+    except OSError:
+        return None
+
+
 SkipHook = Callable[[Path, str], None]  # (path, why) for every entry a directory walk leaves out
 
 

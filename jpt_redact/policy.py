@@ -240,7 +240,7 @@ class ModelSettings(_Strict):
     backend: str = Field(
         AUTO_BACKEND,
         description="Runtime backend: 'auto' (see docs/backends.md), or an installed backend by name: torch, onnx, "
-        "onnx-cpu, onnx-cuda, onnx-tensorrt or a backend plugin (see `jpt-redact plugins`).",
+        "onnx-cpu, onnx-cuda, onnx-tensorrt, numpy or a backend plugin (see `jpt-redact plugins`).",
     )
     onnx_precision: OnnxPrecision = Field(
         "auto", description="ONNX backends: 'fp32', 'int8' (an `export-onnx --int8` model), or 'auto' (= fp32).")

@@ -74,6 +74,9 @@ def analyze_command(input_path, policy_ref, output, no_model, batch_size, quiet,
     if input_path != "-" and Path(input_path).is_file():
         with open(input_path, "rb") as fh:
             total = sum(1 for line in fh if line.strip())
+    if not no_model and total is not None:
+        policy = common.quick_start_policy(policy, io.total_size([Path(input_path)]),
+                                           backend_given=model.get("backend") is not None)
     redactor = common.build_redactor(policy, use_model=not no_model)
     step = batch_size or common.DEFAULT_DOCS_PER_CALL
     sink_cm = io.atomic_writer(output) if output else nullcontext(None)

@@ -8,6 +8,7 @@ model is then never loaded.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -69,6 +70,26 @@ def load_cli_policy(ref: str, *, backend: str | None = None, onnx_precision: str
     return policy.with_model(**updates) if updates else policy
 
 
+# A job of at most this many characters runs on the numpy backend when the backend is left to
+# `auto` and the backbone is already converted: torch's import (~2 s) costs more than numpy's
+# fp32 GEMMs lose on so little text (benchmarks/quick_start.py measures both sides).
+QUICK_START_CHARS = 1000
+
+
+def quick_start_policy(policy: "Policy", job_chars: int | None, *, backend_given: bool) -> "Policy":
+    """`policy` with model.backend set to numpy for a small job, or unchanged: when the user
+    chose a backend, the job is large or of unknown size, JPT_REDACT_QUICK_START=0, or the
+    numpy backend could not start without converting first."""
+    if backend_given or job_chars is None or job_chars > QUICK_START_CHARS or policy.model.backend != "auto":
+        return policy
+    if os.environ.get("JPT_REDACT_QUICK_START", "1").strip() == "0":
+        return policy
+    from ..engine.loader import quick_start_backend
+
+    name = quick_start_backend(policy.model)
+    return policy.with_model(backend=name) if name else policy
+
+
 def make_redactor(
     policy: "Policy",
     *,
@@ -115,8 +136,9 @@ def backend_options(f: Callable) -> Callable:
     )(f)
     f = click.option(
         "--backend", default=None, metavar="NAME",
-        help="Runtime backend: auto or an installed backend (torch, onnx, onnx-cpu, onnx-cuda, onnx-tensorrt, "
-        "plugins; see `jpt-redact plugins`). Overrides the policy's model.backend.",
+        help="Runtime backend: auto or an installed backend (torch, numpy, onnx, onnx-cpu, onnx-cuda, onnx-tensorrt, "
+        "plugins; see `jpt-redact plugins`). Overrides the policy's model.backend. Without it, jobs of at most "
+        f"{QUICK_START_CHARS} characters start on numpy once the backbone is converted (JPT_REDACT_QUICK_START=0: never).",
     )(f)
     return f
 

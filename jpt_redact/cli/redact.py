@@ -113,6 +113,9 @@ def redact_command(inputs, policy_ref, output, out_dir, fmt, audit_path, on_erro
     if audit_path and any(t.resolve() == Path(audit_path).resolve() for t in targets.values()):
         raise click.UsageError("--audit names a file that --out-dir would write: the output would replace the audit log")
     common.note_model_only_types(policy, no_model=no_model)
+    if not no_model:
+        job_chars = len(text) if stdin else io.total_size(f.path for f in files)
+        policy = common.quick_start_policy(policy, job_chars, backend_given=model.get("backend") is not None)
 
     redactor = common.build_redactor(policy, use_model=not no_model, audit_path=audit_path, on_error=on_error)
     try:

@@ -100,7 +100,7 @@ class PreparedTypes:
     labels: tuple[str, ...]
     pieces: PromptPieces
     prefix: Any  # backend prefix state
-    projected: Any  # torch [N+1, d_proj], O first
+    projected: Any  # [N+1, d_proj], O first: the heads' own array type (torch or numpy)
 
 
 class JPTEngine:
@@ -121,12 +121,9 @@ class JPTEngine:
         pack_tokens: int = PACK_TOKENS,
         prefix_store: bool = True,
     ):
-        import torch
-
-        self._torch = torch
         self.backend = backend
         self.tokenizer = tokenizer
-        self.heads = heads.eval()
+        self.heads = heads.eval() if hasattr(heads, "eval") else heads
         self.encoder = encoder
         self.o_definition = o_definition
         self.model_id = model_id
@@ -147,12 +144,9 @@ class JPTEngine:
             hit = self._prepared.get(key)
             if hit is not None:
                 return hit
-            torch = self._torch
             labels = tuple(types)
             emb = self.encoder.encode([self.o_definition] + [str(types[label]) for label in labels])
-            with torch.inference_mode():
-                t = torch.from_numpy(emb)
-                projected = self.heads.project_types(t[1:], t[0])
+            projected = self.heads.project_definitions(emb)
             pieces, prefix = self._prefix(types)
             prepared = PreparedTypes(labels, pieces, prefix, projected)
             if len(self._prepared) > 32:  # policies are few; bound the memory anyway
@@ -168,13 +162,25 @@ class JPTEngine:
             hit = prefix_store.load(self.backend, identity, types)
             if hit is not None:
                 return hit
-        pieces = build_prompt(self.tokenizer, types)
+        pieces = self._pieces(types)
         prefix = self.backend.prepare_prefix(pieces.prefix_ids)
         if identity and getattr(self.backend, "use_prefix_cache", True):
             tensors = self.backend.prefix_tensors(prefix)
             if tensors:
                 prefix_store.save(identity, types, pieces, tensors)
         return pieces, prefix
+
+    def _pieces(self, types: Mapping[str, str]) -> PromptPieces:
+        """The prompt rendered and tokenized, or the pieces a run on this backbone stored."""
+        sha = getattr(self.backend, "weights_sha256", None) if self.prefix_store else None
+        if sha:
+            hit = prefix_store.load_pieces(sha, types)
+            if hit is not None:
+                return hit
+        pieces = build_prompt(self.tokenizer, types)
+        if sha:
+            prefix_store.save_pieces(sha, types, pieces)
+        return pieces
 
     # -- per call ---------------------------------------------------------------------
     def score(self, texts: Sequence[str], types: Mapping[str, str], *,
@@ -195,7 +201,6 @@ class JPTEngine:
         self, texts: Sequence[str], types: Mapping[str, str], *, batch_size: int | None = None
     ) -> list[tuple[Any, np.ndarray]]:
         """For each text: (TokenizedText, probs [T, N]) with windows merged."""
-        torch = self._torch
         prepared = self.prepare(types)
         n_types = len(prepared.labels)
         toks = [tokenize_text(self.tokenizer, t) for t in texts]
@@ -217,9 +222,7 @@ class JPTEngine:
             else:
                 hidden = self.backend.suffix_hidden_states(prepared.prefix, suffixes)
                 states = [hidden[row, len(suf) - n : len(suf)] for row, (suf, n) in enumerate(zip(suffixes, lengths))]
-            with torch.inference_mode():  # the heads once for the whole batch
-                soft, sig = self.heads.logits(torch.cat(states), prepared.projected)
-                p_all = self.heads.probabilities(soft, sig).numpy()
+            p_all = self.heads.type_probabilities(states, prepared.projected)  # once for the batch
             offsets = np.cumsum([0] + lengths)
             for row, (ti, s, e) in enumerate(batch):
                 p = p_all[offsets[row] : offsets[row + 1]]

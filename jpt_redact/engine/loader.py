@@ -51,7 +51,6 @@ def build_engine(
 ) -> JPTEngine:
     """Load a checkpoint with its backbone, encoder and a runtime backend (not cached)."""
     from ..model.encoder import DefinitionEncoder
-    from ..model.heads import JPTHeads  # torch: imported only when an engine is really built
 
     ckpt_dir, cfg = load_checkpoint_config(checkpoint)
     bb_path = resolve_backbone_path(backbone)
@@ -65,16 +64,31 @@ def build_engine(
     enc = DefinitionEncoder(encoder)
     if enc.encoder_id != cfg.encoder_id and encoder is None:
         raise ModelError(f"checkpoint expects definition encoder {cfg.encoder_id}, got {enc.encoder_id}")
-    heads = JPTHeads(cfg.d_llm, cfg.d_enc, cfg.d_hidden, cfg.d_proj)
-    try:
-        heads.load_state_dict(load_heads_state(ckpt_dir))
-    except RuntimeError as exc:
-        raise ModelError(f"checkpoint heads do not match its config: {exc}") from None
+    heads = _load_heads(ckpt_dir, cfg, getattr(runtime, "array_framework", "torch"))
     return JPTEngine(
         backend=runtime, tokenizer=runtime.tokenizer, heads=heads, encoder=enc, o_definition=cfg.o_definition,
         model_id=cfg.model_id, backend_name=selection.name, selection_reason=selection.reason,
         window_tokens=window_tokens, window_overlap=window_overlap, batch_size=batch_size,
     )
+
+
+def _load_heads(ckpt_dir: Path, cfg: CheckpointConfig, framework: str) -> Any:
+    """The checkpoint's heads in the backend's array type: numpy backends keep torch out of the process."""
+    if framework == "numpy":
+        from ..model.heads_numpy import NumpyHeads
+
+        heads = NumpyHeads.from_checkpoint(ckpt_dir)
+        if heads.token_mlp.w1.shape != (cfg.d_hidden, cfg.d_llm) or heads.entity_mlp.w1.shape != (cfg.d_hidden, cfg.d_enc):
+            raise ModelError("checkpoint heads do not match its config")
+        return heads
+    from ..model.heads import JPTHeads  # torch: imported only when an engine is really built
+
+    heads = JPTHeads(cfg.d_llm, cfg.d_enc, cfg.d_hidden, cfg.d_proj)
+    try:
+        heads.load_state_dict(load_heads_state(ckpt_dir))
+    except RuntimeError as exc:
+        raise ModelError(f"checkpoint heads do not match its config: {exc}") from None
+    return heads
 
 
 def settings_key(settings: ModelSettings) -> str:
@@ -96,6 +110,25 @@ def load_engine(settings: ModelSettings | None = None) -> JPTEngine:
             )
             _ENGINES[key] = engine
         return engine
+
+
+QUICK_START_BACKEND = "numpy"
+
+
+def quick_start_backend(settings: ModelSettings) -> str | None:
+    """The backend a small job starts fastest on, when it can start without converting
+    anything (runtime/numpy_backend.py); None: keep `auto`. Loads nothing."""
+    from ..registry import backends
+
+    if QUICK_START_BACKEND not in backends.names():
+        return None
+    try:
+        ckpt_dir, cfg = load_checkpoint_config(settings.checkpoint)
+        spec = backend_spec(ckpt_dir, cfg, backbone=settings.backbone, backend_options=settings.backend_spec_options())
+        ok, _ = backends.get(QUICK_START_BACKEND).auto_availability(spec)
+    except Exception:  # anything amiss: the ordinary path reports it properly
+        return None
+    return QUICK_START_BACKEND if ok else None
 
 
 def describe_selection(settings: ModelSettings) -> Selection:

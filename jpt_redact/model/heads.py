@@ -46,6 +46,19 @@ class JPTHeads(nn.Module):
         sig = self.sigmoid_head(t, projected_types[1:])
         return soft, sig
 
+    # -- the engine's two calls (model/heads_numpy.py has the same): numpy in, numpy out ------
+    def project_definitions(self, embeddings) -> torch.Tensor:
+        """Definition embeddings [N+1, d_enc] (numpy), O first -> projected types [N+1, d_proj]."""
+        with torch.inference_mode():
+            t = torch.from_numpy(embeddings)
+            return self.project_types(t[1:], t[0])
+
+    def type_probabilities(self, states, projected_types: torch.Tensor):
+        """Per-token, per-type probability [T, N] (numpy) for the hidden states of a batch."""
+        with torch.inference_mode():
+            soft, sig = self.logits(torch.cat([torch.as_tensor(s) for s in states]), projected_types)
+            return self.probabilities(soft, sig).numpy()
+
     @staticmethod
     def probabilities(soft: torch.Tensor, sig: torch.Tensor) -> torch.Tensor:
         """Per-type probability: the mean of the softmax and sigmoid heads (A.2). [..., N]"""

@@ -29,7 +29,7 @@ from typing import Any, Sequence
 from ..model.backbone import Backbone, backbone_source_dir, load_backbone
 from ..model.lora import lora_digest, merge_lora
 from ..model.paths import cache_dir, force_offline, prune_lru, touch
-from .native import NATIVE_FORMAT, NativeConfig, NativeDecoder, fused_state, native_config
+from .native_config import NATIVE_FORMAT, NativeConfig, native_config
 
 STORE_FORMAT = 1
 # Entries kept (least recently used pruned first): ~340 MB each for the default model, and every
@@ -125,23 +125,31 @@ def tokenizers_agree(hf_tokenizer: Any, fast: FastTokenizer, probes: Sequence[st
     return True
 
 
-def _complete(directory: Path) -> bool:
+def entry_complete(directory: Path) -> bool:
     return all((directory / name).is_file() for name in (WEIGHTS, CONFIG, META))
 
 
-def load(directory: Path, *, device: str = "cpu", dtype: Any = None) -> tuple[NativeDecoder, Any, dict] | None:
+def entry_tokenizer(directory: Path, meta: dict | None = None) -> Any:
+    """The entry's tokenizer: the plain `tokenizers` one where it was checked to agree."""
+    meta = meta if meta is not None else json.loads((directory / META).read_text())
+    return FastTokenizer(directory) if meta.get("fast_tokenizer") else _hf_tokenizer(directory)
+
+
+def load(directory: Path, *, device: str = "cpu", dtype: Any = None) -> tuple[Any, Any, dict] | None:
     """(decoder, tokenizer, meta) from a store entry, or None when it is missing or unreadable."""
-    if not _complete(directory):
+    if not entry_complete(directory):
         return None
     import torch
     from safetensors.torch import load_file
+
+    from .native import NativeDecoder
 
     try:
         meta = json.loads((directory / META).read_text())
         cfg = NativeConfig.from_dict(json.loads((directory / CONFIG).read_text()))
         weights = load_file(str(directory / WEIGHTS), device="cpu")
         decoder = NativeDecoder(cfg, weights, device=device, dtype=dtype or torch.float32)
-        tokenizer = FastTokenizer(directory) if meta.get("fast_tokenizer") else _hf_tokenizer(directory)
+        tokenizer = entry_tokenizer(directory, meta)
     except Exception:  # a damaged entry costs a rebuild, never a wrong model
         return None
     touch(directory / META)
@@ -158,6 +166,8 @@ def _hf_tokenizer(directory: Path) -> Any:
 def build(directory: Path, backbone: Backbone, checkpoint_dir: Path | None, source: Path) -> None:
     """Write a store entry from a loaded (cut, LoRA-merged) transformers backbone."""
     from safetensors.torch import save_file
+
+    from .native import fused_state
 
     cfg, why = native_config(backbone.model.config.to_dict())
     if cfg is None:
@@ -182,7 +192,7 @@ def build(directory: Path, backbone: Backbone, checkpoint_dir: Path | None, sour
                 shutil.rmtree(directory, ignore_errors=True)
             os.replace(tmp, directory)
         except OSError:
-            if not _complete(directory):  # not a concurrent build that won the race
+            if not entry_complete(directory):  # not a concurrent build that won the race
                 raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
