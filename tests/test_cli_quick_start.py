@@ -92,3 +92,29 @@ def test_a_small_stdin_job_runs_on_numpy_with_torch_spans(monkeypatch):
     backends = {engine.backend_name for engine in loader._ENGINES.values()}
     assert {"numpy", "torch"} <= backends
     assert outputs["1"] == outputs["0"] and "John Smith" not in outputs["1"]
+
+
+@pytest.mark.parametrize("args, env, expected", [
+    (["--backend", "torch"], None, "off (a backend was chosen)"),
+    ([], "0", "off (JPT_REDACT_QUICK_START=0)"),
+])
+def test_info_says_whether_small_jobs_start_on_numpy(monkeypatch, args, env, expected):
+    from jpt_redact.cli.main import cli
+
+    if env is None:
+        monkeypatch.delenv("JPT_REDACT_QUICK_START", raising=False)
+    else:
+        monkeypatch.setenv("JPT_REDACT_QUICK_START", env)
+    result = CliRunner().invoke(cli, ["info", "-p", "default", *args])
+    assert result.exit_code == 0, result.output
+    line = next(line for line in result.stdout.splitlines() if line.startswith("quick start"))
+    assert line.split(None, 2)[2] == expected
+
+
+def test_info_reports_a_cache_that_is_not_converted_yet(tmp_path, monkeypatch):
+    from jpt_redact.cli.main import cli
+
+    monkeypatch.setenv("JPT_REDACT_CACHE", str(tmp_path))
+    monkeypatch.delenv("JPT_REDACT_QUICK_START", raising=False)
+    result = CliRunner().invoke(cli, ["info", "-p", "default"])
+    assert "quick start" in result.stdout and "not yet:" in result.stdout

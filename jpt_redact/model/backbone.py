@@ -87,21 +87,36 @@ def _convert_gguf(gguf: Path, out: Path) -> None:
     tok.save_pretrained(str(out))
 
 
+def gguf_tokenizer(gguf: Path, sha: str, reader: Any = None) -> tuple[Any, Path | None]:
+    """The transformers tokenizer of a GGUF backbone, and the directory holding its files when
+    a full conversion saved them already (None: the caller saves them). `reader`: the GGUF
+    already parsed, which transformers then reuses (parsing it costs ~5 s)."""
+    force_offline()
+    from transformers import AutoTokenizer
+
+    converted = cache_dir() / "backbones" / sha
+    if (converted / "tokenizer.json").is_file():
+        return AutoTokenizer.from_pretrained(str(converted)), converted
+    with _one_gguf_parse({str(gguf.resolve()): reader} if reader is not None else None):
+        return AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name), None
+
+
 @contextlib.contextmanager
-def _one_gguf_parse():
+def _one_gguf_parse(parsed: dict[str, Any] | None = None):
     """transformers parses the GGUF file three times (config, weights, tokenizer), and parsing
     its metadata (49k vocabulary strings and merges, field by field in Python) was about 40% of
-    the first run's conversion: the readers of one path are shared for the conversion's length."""
+    the first run's conversion: the readers of one path are shared for the conversion's length
+    (`parsed`: {resolved path: reader} already made)."""
     try:
         import gguf
     except ImportError:  # pragma: no cover - transformers reports the missing package itself
         yield
         return
     original = gguf.GGUFReader
-    readers: dict[tuple, Any] = {}
+    readers: dict[tuple, Any] = {(path, (), ()): r for path, r in (parsed or {}).items()}
 
     def shared_reader(path, *args, **kwargs):
-        key = (os.fspath(path), args, tuple(sorted(kwargs.items())))
+        key = (str(Path(os.fspath(path)).resolve()), args, tuple(sorted(kwargs.items())))
         if key not in readers:
             readers[key] = original(path, *args, **kwargs)
         return readers[key]

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -26,9 +27,9 @@ import threading
 from pathlib import Path
 from typing import Any, Sequence
 
-from ..model.backbone import Backbone, backbone_source_dir, load_backbone
+from ..model.backbone import Backbone, backbone_source_dir, load_backbone, resolve_backbone_path
 from ..model.lora import lora_digest, merge_lora
-from ..model.paths import cache_dir, force_offline, prune_lru, touch
+from ..model.paths import cache_dir, force_offline, prune_lru, touch, weights_fingerprint
 from .native_config import NATIVE_FORMAT, NativeConfig, native_config
 
 STORE_FORMAT = 1
@@ -38,6 +39,7 @@ MAX_ENTRIES = 4
 WEIGHTS, CONFIG, META = "weights.safetensors", "config.json", "meta.json"
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "chat_template.jinja", "special_tokens_map.json")
 _BUILD_LOCK = threading.Lock()
+log = logging.getLogger(__name__)
 
 # Strings the two tokenizers must agree on before the plain one is trusted: quotes, newlines,
 # digits, emoji (multi-byte splits), Cyrillic, CJK, combining marks, tabs, long words.
@@ -163,30 +165,23 @@ def _hf_tokenizer(directory: Path) -> Any:
     return AutoTokenizer.from_pretrained(str(directory))
 
 
-def build(directory: Path, backbone: Backbone, checkpoint_dir: Path | None, source: Path) -> None:
-    """Write a store entry from a loaded (cut, LoRA-merged) transformers backbone."""
-    from safetensors.torch import save_file
-
-    from .native import fused_state
-
-    cfg, why = native_config(backbone.model.config.to_dict())
-    if cfg is None:
-        raise ValueError(why)
+def _write_entry(directory: Path, write_weights, cfg: NativeConfig, tokenizer: Any, tokenizer_files: Path | None,
+                 meta: dict) -> None:
+    """Write an entry atomically: weights (by `write_weights(path)`), config, the tokenizer
+    files (copied from `tokenizer_files`, or saved from `tokenizer`) and meta."""
     directory.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=directory.parent, prefix=".tmp-"))
     try:
-        state = fused_state(backbone.model.state_dict(), cfg)
-        save_file({k: v.float().cpu().contiguous() for k, v in state.items()}, str(tmp / WEIGHTS),
-                  metadata={"format": str(STORE_FORMAT)})
+        write_weights(tmp / WEIGHTS)
         (tmp / CONFIG).write_text(json.dumps(cfg.to_dict(), indent=1))
-        for name in TOKENIZER_FILES:
-            if (source / name).is_file():
-                shutil.copyfile(source / name, tmp / name)
-        fast_ok = (tmp / "tokenizer.json").is_file() and tokenizers_agree(backbone.tokenizer, FastTokenizer(tmp))
-        meta = {"format": STORE_FORMAT, "backbone_id": backbone.model_id, "backbone_sha256": backbone.weights_sha256,
-                "layer": backbone.num_layers_used, "num_layers_total": backbone.num_layers_total,
-                "lora_sha256": lora_digest(checkpoint_dir), "fast_tokenizer": fast_ok}
-        (tmp / META).write_text(json.dumps(meta, indent=1))
+        if tokenizer_files is not None:
+            for name in TOKENIZER_FILES:
+                if (tokenizer_files / name).is_file():
+                    shutil.copyfile(tokenizer_files / name, tmp / name)
+        else:
+            tokenizer.save_pretrained(str(tmp))
+        fast_ok = (tmp / "tokenizer.json").is_file() and tokenizers_agree(tokenizer, FastTokenizer(tmp))
+        (tmp / META).write_text(json.dumps({"format": STORE_FORMAT, **meta, "fast_tokenizer": fast_ok}, indent=1))
         try:
             if directory.exists():  # an unreadable entry being replaced
                 shutil.rmtree(directory, ignore_errors=True)
@@ -197,6 +192,80 @@ def build(directory: Path, backbone: Backbone, checkpoint_dir: Path | None, sour
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     prune_lru(directory.parent, f"*/{META}", MAX_ENTRIES, parent=True)
+
+
+def build(directory: Path, backbone: Backbone, checkpoint_dir: Path | None, source: Path) -> None:
+    """Write a store entry from a loaded (cut, LoRA-merged) transformers backbone."""
+    from safetensors.torch import save_file
+
+    from .native import fused_state
+
+    cfg, why = native_config(backbone.model.config.to_dict())
+    if cfg is None:
+        raise ValueError(why)
+    state = fused_state(backbone.model.state_dict(), cfg)
+    meta = {"backbone_id": backbone.model_id, "backbone_sha256": backbone.weights_sha256,
+            "layer": backbone.num_layers_used, "num_layers_total": backbone.num_layers_total,
+            "lora_sha256": lora_digest(checkpoint_dir), "built_from": "transformers"}
+    _write_entry(directory, lambda path: save_file({k: v.float().cpu().contiguous() for k, v in state.items()},
+                                                   str(path), metadata={"format": str(STORE_FORMAT)}),
+                 cfg, backbone.tokenizer, source, meta)
+
+
+def build_from_gguf(directory: Path, gguf_path: Path, sha: str, layer: int | None,
+                    checkpoint_dir: Path | None) -> bool:
+    """Write a store entry straight from a llama GGUF (runtime/gguf_direct.py): the layers up
+    to the cut dequantized, the adapter merged, no transformers model. False (nothing
+    written) when the direct path does not cover this GGUF or adapter."""
+    import gguf
+    from safetensors.numpy import save_file
+
+    from . import gguf_direct
+    from ..model.backbone import gguf_tokenizer
+    from ..model.lora import lora_dir
+
+    reader = gguf.GGUFReader(str(gguf_path))
+    try:
+        cfg, weights, total = gguf_direct.fused_from_gguf(reader, layer, lora_dir(checkpoint_dir))
+    except gguf_direct.Unsupported as exc:
+        log.info("GGUF %s: converting through transformers (%s)", gguf_path.name, exc)
+        return False
+    tokenizer, files = gguf_tokenizer(gguf_path, sha, reader)
+    meta = {"backbone_id": gguf_path.name, "backbone_sha256": sha, "layer": cfg.num_layers, "num_layers_total": total,
+            "lora_sha256": lora_digest(checkpoint_dir), "built_from": "gguf"}
+    _write_entry(directory, lambda path: save_file(weights, str(path), metadata={"format": str(STORE_FORMAT)}),
+                 cfg, tokenizer, files, meta)
+    return True
+
+
+def ensure_entry(ref: str | None, layer: int | None, checkpoint_dir: Path | None) -> Path | None:
+    """The store entry of (backbone, layer, adapter), built if missing: from the GGUF directly
+    where it can be, else from the transformers model. None: the packed decoder does not
+    cover this architecture (the caller keeps transformers)."""
+    path = resolve_backbone_path(ref)
+    sha = weights_fingerprint(path)
+    directory = store_dir(sha, layer, checkpoint_dir)
+    if entry_complete(directory):
+        return directory
+    with _BUILD_LOCK:
+        if entry_complete(directory) and load_meta(directory) is not None:
+            return directory
+        if path.is_file() and build_from_gguf(directory, path, sha, layer, checkpoint_dir):
+            return directory
+        ok, _ = support(ref)
+        if not ok:
+            return None
+        source, _ = backbone_source_dir(ref)
+        bb = transformers_backbone(ref, layer, checkpoint_dir, device="cpu", dtype="float32")
+        build(directory, bb, checkpoint_dir, Path(source))
+    return directory
+
+
+def load_meta(directory: Path) -> dict | None:
+    try:
+        return json.loads((directory / META).read_text())
+    except (OSError, ValueError):
+        return None
 
 
 def transformers_backbone(ref: str | None, layer: int | None, checkpoint_dir: Path | None, *, device: str = "cpu",
@@ -217,23 +286,24 @@ def load_or_build(ref: str | None, layer: int | None, checkpoint_dir: Path | Non
                   dtype: Any = None) -> tuple[Backbone, str]:
     """The backbone for the torch backend: the packed decoder from the store when the
     architecture allows it (built on first use), else the transformers model. (backbone, note)."""
-    source, sha = backbone_source_dir(ref)
+    sha = weights_fingerprint(resolve_backbone_path(ref))
     directory = store_dir(sha, layer, checkpoint_dir)
     hit = load(directory, device=device, dtype=dtype)
     if hit is None:
-        ok, why = support(ref)
-        if not ok:
-            import torch
+        if ensure_entry(ref, layer, checkpoint_dir) is None or (hit := load(directory, device=device, dtype=dtype)) is None:
+            # not covered, or an entry that cannot be read: rebuilt once from transformers
+            ok, why = support(ref)
+            if not ok:
+                import torch
 
-            bf16 = dtype is torch.bfloat16
-            return transformers_backbone(ref, layer, checkpoint_dir, device=device,
-                                         dtype="bfloat16" if bf16 else None), f"transformers ({why})"
-        with _BUILD_LOCK:
-            hit = load(directory, device=device, dtype=dtype)
-            if hit is None:
+                bf16 = dtype is torch.bfloat16
+                return transformers_backbone(ref, layer, checkpoint_dir, device=device,
+                                             dtype="bfloat16" if bf16 else None), f"transformers ({why})"
+            with _BUILD_LOCK:
+                source, _ = backbone_source_dir(ref)
                 bb = transformers_backbone(ref, layer, checkpoint_dir, device="cpu", dtype="float32")
                 build(directory, bb, checkpoint_dir, Path(source))
-                hit = load(directory, device=device, dtype=dtype)
+            hit = load(directory, device=device, dtype=dtype)
         if hit is None:
             raise RuntimeError("the converted backbone could not be read back")  # pragma: no cover
     decoder, tokenizer, meta = hit

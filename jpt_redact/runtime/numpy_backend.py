@@ -2,7 +2,8 @@
 
 For jobs where start-up is the cost: importing torch takes ~2 s, longer than reading a
 sentence twice. It runs from the torch backend's converted store entry (native_store.py), and
-builds that entry with torch when it is missing (a first run imports torch either way). The
+builds that entry when it is missing (a GGUF directly; the tokenizer's conversion still
+imports transformers, so a first run is not torch-free). The
 command line picks it for small jobs (`cli/common.quick_start_backend`); asked for by name
 (`--backend numpy`, `model.backend: numpy`) it serves any job, at fp32.
 
@@ -64,8 +65,12 @@ class NumpyBackend:
         directory, _, _ = _entry(spec)
         if native_store.entry_complete(directory):
             return True, f"converted backbone {directory.name}"
+        from ..model.backbone import resolve_backbone_path
+
+        if resolve_backbone_path(spec.backbone).is_file():  # a GGUF: its architecture is read at conversion
+            return True, "packed decoder (converted on first use)"
         ok, why = native_store.support(spec.backbone)
-        return (True, "packed decoder (converted with torch on first use)") if ok else (False, why)
+        return (True, "packed decoder (converted on first use)") if ok else (False, why)
 
     @classmethod
     def auto_availability(cls, spec) -> tuple[bool, str]:
@@ -89,7 +94,8 @@ class NumpyBackend:
         directory, sha, layer = _entry(spec)
         note = f"packed decoder ({directory.name})"
         if not native_store.entry_complete(directory):
-            native_store.load_or_build(spec.backbone, layer, spec.checkpoint_dir)  # torch, once
+            if native_store.ensure_entry(spec.backbone, layer, spec.checkpoint_dir) is None:
+                raise BackendUnavailableError("numpy backend: the packed decoder does not cover this backbone")
             note += ", converted now"
         try:
             decoder = NumpyDecoder.from_store(directory)
