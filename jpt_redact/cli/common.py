@@ -73,7 +73,7 @@ def load_cli_policy(ref: str, *, backend: str | None = None, onnx_precision: str
 # A job of at most this many characters runs on the numpy backend when the backend is left to
 # `auto` and the backbone is already converted: torch's import (~2 s) costs more than numpy's
 # fp32 GEMMs lose on so little text (benchmarks/quick_start.py measures both sides).
-QUICK_START_CHARS = 1000
+QUICK_START_CHARS = 2000
 
 
 def quick_start_policy(policy: "Policy", job_chars: int | None, *, backend_given: bool) -> "Policy":
