@@ -523,3 +523,16 @@ def test_campaign_a_phone_after_a_rejected_number_and_x_is_found(text, phones):
     from jpt_redact.recognizer import registered_recognizer
 
     assert [text[s:e] for s, e, _ in registered_recognizer("phone").find(text)] == phones
+
+
+@pytest.mark.parametrize("text, found", [
+    ("http://[", []),  # urllib raised ValueError ("Invalid IPv6 URL"): the whole document failed
+    ("see http://[::1/~alice now", ["http://[::1/~alice"]),  # unparseable: its '/~user' still marks it
+    ("mail http://[x/u@example.com", ["http://[x/u@example.com"]),  # an '@' still marks it personal
+    ("profile https://github.com/alice", ["https://github.com/alice"]),
+])
+def test_campaign_a_url_with_an_open_bracket_does_not_fail_the_recognizer(text, found):
+    # tests/test_fuzz_recognizers.py: urlsplit raises on an unbalanced '[' in the host part
+    from jpt_redact.recognizer import registered_recognizer
+
+    assert [text[s:e] for s, e, _ in registered_recognizer("personal_url").find(text)] == found

@@ -31,7 +31,10 @@ SOCIAL_HOSTS = frozenset(
 
 def is_personal(url: str) -> bool:
     """Whether a URL has one of the personal parts of this module's docstring."""
-    parts = urlsplit(url if "://" in url else "http://" + url)
+    try:
+        parts = urlsplit(url if "://" in url else "http://" + url)
+    except ValueError:  # an unbalanced '[' (urllib reads an IPv6 host): judge the raw markers
+        return "@" in url or "%40" in url.lower() or "/~" in url
     try:
         has_user = parts.username is not None
     except ValueError:
