@@ -157,7 +157,9 @@ def test_drop_nested_is_n_log_n(make):
             inputs[m] = make(1000 * m)
         drop_nested(inputs[m])
 
-    ratios = growth(run, 1, reps=2)
+    # n log n grows ~10x over the x8 input, nearer the limit than linear code: best of 5 runs
+    # (one slow run of 2 once read 25.7 on an idle machine)
+    ratios = growth(run, 1, reps=5)
     assert ratios[-1] <= MAX_RATIO_X8, ratios
 
 
