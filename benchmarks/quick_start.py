@@ -4,8 +4,9 @@
 
 1. Warm start: fresh `jpt-redact - -p default -q` processes on one sentence, interleaved: the
    default (a small job starts on numpy) and JPT_REDACT_QUICK_START=0 (torch, auto precision).
-   Before them, once each: the first quick-start run of the policy (it computes and stores the
-   fp32 prefix) — what a user's second-ever run costs.
+   Before them, once each: the first quick-start run of the policy after a torch run — it
+   computes and stores the fp32 prefix, unless torch ran fp32 and stored it (CPUs without
+   native bf16 share one prefix) — what a user's second-ever run costs.
 2. Throughput in one process: engine.score on the short synthetic dev documents of
    benchmarks/speed.py, numpy vs torch (auto precision: bf16 where the CPU has it) vs torch
    fp32, interleaved rounds. With the warm-start gap this gives the job size where torch's
@@ -42,29 +43,30 @@ def cli_run(quick: bool) -> float:
     return time.perf_counter() - t
 
 
-def clear_numpy_prefix() -> int:
-    """Remove the stored numpy prefixes, so the first quick-start run is measured as a user meets it."""
+def clear_numpy_prefix() -> bool:
+    """Remove the numpy prefix of the default policy, so the first quick-start run is measured
+    as a user meets it after a torch run, unless torch shares it (fp32 hosts), then kept.
+    True: the prefix is shared with torch's."""
     from jpt_redact.engine import prefix_store
     from jpt_redact.engine.loader import build_engine
     from jpt_redact.policy import load_policy
 
-    engine = build_engine(backend="numpy")
-    path = prefix_store.prefix_path(prefix_store.prefix_key(engine.backend.prefix_identity,
-                                                            load_policy("default").model_types()))
-    existed = path.is_file()
-    path.unlink(missing_ok=True)
-    return int(existed)
+    identity = build_engine(backend="numpy").backend.prefix_identity
+    if identity == build_engine(backend="torch").backend.prefix_identity:
+        return True
+    prefix_store.prefix_path(prefix_store.prefix_key(identity, load_policy("default").model_types())).unlink(missing_ok=True)
+    return False
 
 
 def warm_start(runs: int) -> dict:
     cli_run(False)  # torch side warm: converted store, its prefix, definition embeddings
-    clear_numpy_prefix()
+    shared = clear_numpy_prefix()
     first_quick = cli_run(True)
     times: dict[str, list[float]] = {"quick (numpy)": [], "torch": []}
     for i in range(runs):
         for name in (("quick (numpy)", "torch") if i % 2 == 0 else ("torch", "quick (numpy)")):
             times[name].append(cli_run(name != "torch"))
-    return {"first_quick_start_s": first_quick, "runs": times,
+    return {"first_quick_start_s": first_quick, "prefix_shared_with_torch": shared, "runs": times,
             "median_s": {k: statistics.median(v) for k, v in times.items()}}
 
 

@@ -291,3 +291,30 @@ def test_a_second_backend_reuses_the_rendered_prompt(backbone, tmp_path, monkeyp
     _, fresh = _engines(backbone, prefix_store_on=True)
     fresh.backend.prefix_identity = "numpy|other"  # a prefix miss too: both are recomputed
     assert fresh.prepare(TYPES).pieces == want
+
+
+def test_torch_fp32_and_numpy_share_one_stored_prefix(saved, tmp_path, monkeypatch):
+    monkeypatch.setenv("JPT_REDACT_CACHE", str(tmp_path))
+    spec = BackendSpec(backbone=str(saved), layer=1, options={"torch_precision": "fp32"})
+    torch_backend = TorchBackend.create(spec)
+    numpy_backend = NumpyBackend.create(spec)
+    assert torch_backend.prefix_identity == numpy_backend.prefix_identity
+    assert torch_backend.prefix_identity.startswith("packed-fp32|")
+    bf16 = TorchBackend.create(BackendSpec(backbone=str(saved), layer=1, options={"torch_precision": "bf16"}))
+    assert bf16.prefix_identity != torch_backend.prefix_identity  # bf16 prefixes are never shared
+    heads = make_heads(seed=5)
+    numpy_heads = NumpyHeads({k: v.numpy() for k, v in heads.state_dict().items()})
+    common = dict(encoder=HashEncoder(), o_definition=O_DEFINITION, model_id="tiny")
+    first = JPTEngine(backend=torch_backend, tokenizer=torch_backend.tokenizer, heads=heads, **common)
+    want = first.token_probabilities(TEXTS, TYPES)
+    numpy_backend.prepare_prefix = lambda ids: pytest.fail("the stored torch prefix should have been used")
+    second = JPTEngine(backend=numpy_backend, tokenizer=numpy_backend.tokenizer, heads=numpy_heads, **common)
+    got = second.token_probabilities(TEXTS, TYPES)
+    for (_, a), (_, b) in zip(got, want):
+        np.testing.assert_allclose(a, b, atol=TOL)
+    # and the other way round: a prefix numpy stored ([H_kv, P, D]) serves torch
+    other = {"CITY": "A city."}
+    second.backend.prepare_prefix = NumpyBackend.prepare_prefix.__get__(second.backend)
+    second.prepare(other)
+    torch_backend.prepare_prefix = lambda ids: pytest.fail("the stored numpy prefix should have been used")
+    assert first.prepare(other).prefix.kv[0][0].dim() == 4

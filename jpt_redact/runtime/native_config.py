@@ -61,3 +61,11 @@ def native_config(cfg: Mapping[str, Any]) -> tuple[NativeConfig | None, str]:
         intermediate_size=int(cfg["intermediate_size"]), rms_eps=float(cfg["rms_norm_eps"]), rope_theta=float(theta),
         qk_norm=mt == "qwen3", vocab_size=int(cfg["vocab_size"]),
     ), ""
+
+
+def fp32_prefix_identity(weights_sha256: str, layers: int, lora_sha256: str) -> str:
+    """The prefix-store identity of the fp32 packed decoders, torch's and numpy's alike: they
+    compute one function (held equal within 1e-4 by tests/test_numpy_backend.py), so a prefix
+    either one stored serves the other (on a CPU without native bf16, torch runs fp32 and a
+    small job's first numpy run need not compute the prefix again)."""
+    return "|".join(["packed-fp32", weights_sha256, str(layers), lora_sha256])

@@ -7,8 +7,8 @@ imports transformers, so a first run is not torch-free). The
 command line picks it for small jobs (`cli/common.quick_start_backend`); asked for by name
 (`--backend numpy`, `model.backend: numpy`) it serves any job, at fp32.
 
-Its prefix K/V are stored under their own identity (engine/prefix_store.py): fp32 from this
-decoder, never the torch backend's bf16 ones.
+Its prefix K/V are stored under the fp32 packed decoders' identity (engine/prefix_store.py):
+shared with torch's packed decoder when that runs fp32, never with its bf16 prefixes.
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ import numpy as np
 
 from ..errors import BackendUnavailableError
 from ..model.lora import lora_digest
+from .native_config import fp32_prefix_identity
 from .numpy_decoder import NumpyDecoder
 
 
@@ -102,7 +103,7 @@ class NumpyBackend:
             tokenizer = native_store.entry_tokenizer(directory)
         except Exception as exc:  # damaged entry: the torch backend rebuilds it, numpy does not
             raise BackendUnavailableError(f"numpy backend: converted backbone unreadable ({type(exc).__name__})") from None
-        identity = "|".join(["numpy", sha, str(decoder.config.num_layers), lora_digest(spec.checkpoint_dir), "fp32"])
+        identity = fp32_prefix_identity(sha, decoder.config.num_layers, lora_digest(spec.checkpoint_dir))
         return cls(decoder, tokenizer, weights_sha256=sha, identity=identity,
                    use_prefix_cache=spec.use_prefix_cache, load_note=note)
 
@@ -127,9 +128,12 @@ class NumpyBackend:
     def prefix_from_tensors(self, prefix_ids: Sequence[int], tensors: dict[str, Any]) -> NumpyPrefix:
         cfg = self.decoder.config
         want = (cfg.num_kv_heads, len(prefix_ids), cfg.head_dim)
+        def plain(t: Any) -> np.ndarray:  # torch's fp32 packed decoder stores [1, H_kv, P, D]
+            a = np.asarray(t, dtype=np.float32)
+            return a[0] if a.ndim == 4 and a.shape[0] == 1 else a
+
         try:
-            kv = [(np.asarray(tensors[f"k{i}"], dtype=np.float32), np.asarray(tensors[f"v{i}"], dtype=np.float32))
-                  for i in range(cfg.num_layers)]
+            kv = [(plain(tensors[f"k{i}"]), plain(tensors[f"v{i}"])) for i in range(cfg.num_layers)]
         except KeyError:
             raise ValueError("stored prefix does not fit this model") from None
         if len(tensors) != 2 * cfg.num_layers or any(k.shape != want or v.shape != want for k, v in kv):

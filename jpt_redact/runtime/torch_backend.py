@@ -80,6 +80,8 @@ class TorchBackend:
         import torch
 
         from .cpu import choose_precision, physical_cores
+        from .native import NativeDecoder
+        from .native_config import fp32_prefix_identity
 
         device = spec.device or ("cuda" if torch.cuda.is_available() else "cpu")
         opts = spec.options or {}
@@ -104,6 +106,9 @@ class TorchBackend:
             note = "transformers (packing off)"
         identity = "|".join(["torch", backbone.weights_sha256, str(backbone.num_layers_used),
                              lora_digest(spec.checkpoint_dir), precision])
+        if packing and precision == "fp32" and device == "cpu" and isinstance(backbone.model, NativeDecoder):
+            identity = fp32_prefix_identity(backbone.weights_sha256, backbone.num_layers_used,
+                                            lora_digest(spec.checkpoint_dir))
         return cls(backbone, use_prefix_cache=spec.use_prefix_cache, packing=packing, precision=precision,
                    precision_reason=why, identity=identity, load_note=note)
 
@@ -139,7 +144,9 @@ class TorchBackend:
 
     def prefix_from_tensors(self, prefix_ids: Sequence[int], tensors: dict[str, Any]) -> TorchPrefix:
         n_layers = len(self.model.layers)
-        kv = [(tensors[f"k{i}"].to(self.device), tensors[f"v{i}"].to(self.device)) for i in range(n_layers)]
+        # [1, H_kv, P, D]; the numpy backend stores the same prefix as [H_kv, P, D]
+        kv = [tuple((t if t.dim() == 4 else t[None]).to(self.device) for t in (tensors[f"k{i}"], tensors[f"v{i}"]))
+              for i in range(n_layers)]
         if len(tensors) != 2 * n_layers or any(k.shape[2] != len(prefix_ids) or k.shape != v.shape for k, v in kv):
             raise ValueError("stored prefix does not fit this model")
         return TorchPrefix(tuple(prefix_ids), kv)
