@@ -43,24 +43,23 @@ def cli_run(quick: bool) -> float:
     return time.perf_counter() - t
 
 
-def clear_numpy_prefix() -> bool:
+def clear_numpy_prefix(built: dict) -> bool:
     """Remove the numpy prefix of the default policy, so the first quick-start run is measured
     as a user meets it after a torch run, unless torch shares it (fp32 hosts), then kept.
     True: the prefix is shared with torch's."""
     from jpt_redact.engine import prefix_store
-    from jpt_redact.engine.loader import build_engine
     from jpt_redact.policy import load_policy
 
-    identity = build_engine(backend="numpy").backend.prefix_identity
-    if identity == build_engine(backend="torch").backend.prefix_identity:
+    identity = built["numpy"].backend.prefix_identity
+    if identity == built["torch auto"].backend.prefix_identity:
         return True
     prefix_store.prefix_path(prefix_store.prefix_key(identity, load_policy("default").model_types())).unlink(missing_ok=True)
     return False
 
 
-def warm_start(runs: int) -> dict:
+def warm_start(runs: int, built: dict) -> dict:
     cli_run(False)  # torch side warm: converted store, its prefix, definition embeddings
-    shared = clear_numpy_prefix()
+    shared = clear_numpy_prefix(built)
     first_quick = cli_run(True)
     times: dict[str, list[float]] = {"quick (numpy)": [], "torch": []}
     for i in range(runs):
@@ -127,9 +126,9 @@ def main(argv=None) -> None:
     from jpt_redact.policy import load_policy
 
     res: dict = {"machine": machine(), "quick_start_chars": QUICK_START_CHARS}
-    res["warm_start"] = warm_start(args.runs)
+    built = engines()  # in-process engines; the CLI runs are fresh processes
+    res["warm_start"] = warm_start(args.runs, built)
     sets = document_sets(args.n_short, args.n_long)
-    built = engines()
     types = load_policy("default").model_types()
     res["throughput_short"] = throughput(built, sets["short"], types, args.rounds)
     gap = res["warm_start"]["median_s"]["torch"] - res["warm_start"]["median_s"]["quick (numpy)"]

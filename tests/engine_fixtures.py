@@ -135,6 +135,14 @@ def make_backbone(kind: str = "llama", *, layers: int = 2, seed: int = 0, tokeni
     return Backbone(model, tokenizer, f"tiny-{kind}", sha, layers, layers)
 
 
+def saved_backbone(directory, kind: str = "llama"):
+    """A tiny backbone saved as a Hugging Face directory (what a user points `backbone:` at): (bb, path)."""
+    bb = make_backbone(kind)
+    bb.model.save_pretrained(str(directory))
+    bb.tokenizer.save_pretrained(str(directory))
+    return bb, directory
+
+
 class HashEncoder:
     """Deterministic unit vectors from a SHA-256 of the definition text."""
 

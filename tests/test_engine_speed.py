@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 import torch
 
-from engine_fixtures import TYPES, HashEncoder, make_backbone, make_engine, make_heads, one_torch_thread
+from engine_fixtures import (TYPES, HashEncoder, make_backbone, make_engine, make_heads, one_torch_thread,
+                             saved_backbone)
 from jpt_redact.engine import prefix_store
 from jpt_redact.engine.jpt import JPTEngine
 from jpt_redact.errors import ModelError
@@ -239,11 +240,7 @@ def test_prefix_key_follows_model_and_definitions():
 # -- loading --------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def saved(tmp_path_factory, kind):
-    bb = make_backbone(kind)
-    path = tmp_path_factory.mktemp(f"saved-{kind}")
-    bb.model.save_pretrained(str(path))
-    bb.tokenizer.save_pretrained(str(path))
-    return bb, path
+    return saved_backbone(tmp_path_factory.mktemp(f"saved-{kind}"), kind)
 
 
 def test_cut_load_equals_loading_everything_then_cutting(saved):
@@ -290,11 +287,7 @@ def test_converted_store_round_trip(saved, tmp_path, monkeypatch):
 
 @pytest.fixture(scope="module")
 def saved_llama(tmp_path_factory):
-    bb = make_backbone("llama")
-    path = tmp_path_factory.mktemp("saved-llama-only")
-    bb.model.save_pretrained(str(path))
-    bb.tokenizer.save_pretrained(str(path))
-    return path
+    return saved_backbone(tmp_path_factory.mktemp("saved-llama-only"))[1]
 
 
 def test_warm_load_needs_neither_transformers_nor_peft(saved_llama, tmp_path):

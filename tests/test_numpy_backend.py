@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import torch
 
-from engine_fixtures import TYPES, HashEncoder, make_backbone, make_heads, one_torch_thread
+from engine_fixtures import TYPES, HashEncoder, make_backbone, make_heads, one_torch_thread, saved_backbone
 from jpt_redact.engine import prefix_store
 from jpt_redact.engine.jpt import JPTEngine
 from jpt_redact.errors import BackendUnavailableError, ModelError
@@ -204,11 +204,7 @@ def test_a_foreign_prefix_is_refused(backbone):
 # -- from a converted store, in a process without torch ---------------------------------------------
 @pytest.fixture(scope="module")
 def saved(tmp_path_factory):
-    bb = make_backbone("llama")
-    path = tmp_path_factory.mktemp("numpy-saved")
-    bb.model.save_pretrained(str(path))
-    bb.tokenizer.save_pretrained(str(path))
-    return path
+    return saved_backbone(tmp_path_factory.mktemp("numpy-saved"))[1]
 
 
 def test_auto_waits_for_a_converted_store_and_create_builds_one(saved, tmp_path, monkeypatch):
@@ -225,7 +221,11 @@ def test_auto_waits_for_a_converted_store_and_create_builds_one(saved, tmp_path,
     assert not ok and "CPU only" in why
     (entry,) = (tmp_path / "native").iterdir()
     (entry / "weights.safetensors").write_bytes(b"broken")
-    with pytest.raises(BackendUnavailableError, match="unreadable"):
+    rebuilt = NumpyBackend.create(spec)  # a damaged entry is rebuilt, never used
+    assert rebuilt.load_note.endswith("converted now") and rebuilt.decoder.config.num_layers == 1
+    (entry / "weights.safetensors").write_bytes(b"broken")
+    monkeypatch.setattr(native_store, "ensure_entry", lambda *a, **kw: None)  # an architecture it does not cover
+    with pytest.raises(BackendUnavailableError, match="does not cover"):
         NumpyBackend.create(spec)
 
 

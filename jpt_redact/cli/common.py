@@ -76,17 +76,26 @@ def load_cli_policy(ref: str, *, backend: str | None = None, onnx_precision: str
 QUICK_START_CHARS = 2000
 
 
-def quick_start_policy(policy: "Policy", job_chars: int | None, *, backend_given: bool) -> "Policy":
-    """`policy` with model.backend set to numpy for a small job, or unchanged: when the user
-    chose a backend, the job is large or of unknown size, JPT_REDACT_QUICK_START=0, or the
-    numpy backend could not start without converting first."""
-    if backend_given or job_chars is None or job_chars > QUICK_START_CHARS or policy.model.backend != "auto":
-        return policy
+def quick_start_backend(settings: Any, *, backend_given: bool) -> tuple[str | None, str]:
+    """(backend a small job starts on, or None; why), whatever the job's size: None when the
+    user chose a backend, JPT_REDACT_QUICK_START=0, or the backbone is not converted yet."""
+    if backend_given or settings.backend != "auto":
+        return None, "off (a backend was chosen)"
     if os.environ.get("JPT_REDACT_QUICK_START", "1").strip() == "0":
-        return policy
-    from ..engine.loader import quick_start_backend
+        return None, "off (JPT_REDACT_QUICK_START=0)"
+    from ..engine import loader
 
-    name = quick_start_backend(policy.model)
+    name = loader.quick_start_backend(settings)
+    where = f"jobs of at most {QUICK_START_CHARS} characters run on {name or loader.QUICK_START_BACKEND}"
+    return name, f"on: {where}" if name else f"not yet: {where} once the backbone is converted (any run converts it)"
+
+
+def quick_start_policy(policy: "Policy", job_chars: int | None, *, backend_given: bool) -> "Policy":
+    """`policy` with model.backend set to numpy for a small job, or unchanged (a job that is
+    large or of unknown size, or `quick_start_backend` says no)."""
+    if job_chars is None or job_chars > QUICK_START_CHARS:
+        return policy
+    name, _ = quick_start_backend(policy.model, backend_given=backend_given)
     return policy.with_model(backend=name) if name else policy
 
 

@@ -62,20 +62,6 @@ def _precision(settings) -> str:
     return describe_precision(settings)
 
 
-def _quick_start(settings, backend_given: bool) -> str:
-    import os
-
-    from ..engine.loader import quick_start_backend
-
-    if backend_given or settings.backend != "auto":
-        return "off (a backend was chosen)"
-    if os.environ.get("JPT_REDACT_QUICK_START", "1").strip() == "0":
-        return "off (JPT_REDACT_QUICK_START=0)"
-    name = quick_start_backend(settings)
-    where = f"jobs of at most {common.QUICK_START_CHARS} characters run on {name or 'numpy'}"
-    return f"on: {where}" if name else f"not yet: {where} once the backbone is converted (any run converts it)"
-
-
 def _backbone() -> str:
     from ..model.backbone import resolve_backbone_path
 
@@ -116,7 +102,8 @@ def info_command(policy_ref: str, **model) -> None:
         ("backbone", _safe(_backbone) if policy.model.backbone is None else policy.model.backbone),
         ("backend", _safe(lambda: _backend(policy.model))),
         ("precision", _safe(lambda: _precision(policy.model))),
-        ("quick start", _safe(lambda: _quick_start(policy.model, model.get("backend") is not None))),
+        ("quick start", _safe(lambda: common.quick_start_backend(
+            policy.model, backend_given=model.get("backend") is not None)[1])),
         ("cache dir", _safe(_cache_dir)),
         ("key", _safe(_key)),
     ]

@@ -46,3 +46,25 @@ class Backend(Protocol):
 
     def suffix_hidden_states(self, prefix: Any, suffixes: Sequence[Sequence[int]]) -> "Any":
         """Hidden states [B, max_len, hidden] (torch.float32, CPU) for right-padded suffixes."""
+
+
+# -- the packed decoders' prefix in the prefix store -------------------------------------------
+# torch's and numpy's packed decoders store one layout, per layer keys and values [H_kv, P, D]
+# named k0, v0, k1, ..., so that an fp32 prefix either one wrote serves the other.
+
+def layer_kv_tensors(kv: Sequence[tuple[Any, Any]]) -> dict[str, Any]:
+    """Per-layer (keys [H_kv, P, D], values) as the store's named tensors."""
+    out = {}
+    for i, (k, v) in enumerate(kv):
+        out[f"k{i}"], out[f"v{i}"] = k, v
+    return out
+
+
+def layer_kv_from_tensors(tensors: dict[str, Any], n_layers: int, length: int) -> list[tuple[Any, Any]]:
+    """Back to per-layer (keys, values); ValueError unless the names, count and prefix length fit."""
+    if set(tensors) != {f"{kind}{i}" for i in range(n_layers) for kind in "kv"}:
+        raise ValueError("stored prefix does not fit this model")
+    kv = [(tensors[f"k{i}"], tensors[f"v{i}"]) for i in range(n_layers)]
+    if any(k.shape != v.shape or len(k.shape) != 3 or k.shape[1] != length for k, v in kv):
+        raise ValueError("stored prefix does not fit this model")
+    return kv

@@ -36,10 +36,15 @@ class Unsupported(ValueError):
     """This GGUF or adapter is not one the direct path computes exactly (the caller falls back)."""
 
 
-def _field(reader: Any, key: str) -> Any:
+_REQUIRED = object()
+
+
+def _field(reader: Any, key: str, default: Any = _REQUIRED) -> Any:
     field = reader.fields.get(key)
     if field is None:
-        raise Unsupported(f"GGUF has no {key}")
+        if default is _REQUIRED:
+            raise Unsupported(f"GGUF has no {key}")
+        return default
     return field.contents()
 
 
@@ -48,19 +53,19 @@ def config_from_gguf(reader: Any) -> tuple[NativeConfig, int]:
     arch = _field(reader, "general.architecture")
     if arch not in ARCHITECTURES:
         raise Unsupported(f"GGUF architecture {arch!r} (direct path: {', '.join(ARCHITECTURES)})")
-    if reader.fields.get(f"{arch}.rope.scaling.type") is not None:
+    if _field(reader, f"{arch}.rope.scaling.type", None) is not None:
         raise Unsupported("RoPE scaling")
     heads = int(_field(reader, f"{arch}.attention.head_count"))
     hidden = int(_field(reader, f"{arch}.embedding_length"))
     layers = int(_field(reader, f"{arch}.block_count"))
-    head_dim = int(reader.fields[f"{arch}.rope.dimension_count"].contents()) if f"{arch}.rope.dimension_count" in reader.fields else hidden // heads
+    head_dim = int(_field(reader, f"{arch}.rope.dimension_count", hidden // heads))
     vocab = next(int(t.shape[1]) for t in reader.tensors if t.name == "token_embd.weight")
     cfg = NativeConfig(
         model_type="llama", hidden_size=hidden, num_layers=layers, num_heads=heads,
         num_kv_heads=int(_field(reader, f"{arch}.attention.head_count_kv")), head_dim=head_dim,
         intermediate_size=int(_field(reader, f"{arch}.feed_forward_length")),
         rms_eps=float(_field(reader, f"{arch}.attention.layer_norm_rms_epsilon")),
-        rope_theta=float(reader.fields[f"{arch}.rope.freq_base"].contents()) if f"{arch}.rope.freq_base" in reader.fields else 10000.0,
+        rope_theta=float(_field(reader, f"{arch}.rope.freq_base", 10000.0)),
         qk_norm=False, vocab_size=vocab,
     )
     return cfg, layers

@@ -238,34 +238,29 @@ def build_from_gguf(directory: Path, gguf_path: Path, sha: str, layer: int | Non
     return True
 
 
-def ensure_entry(ref: str | None, layer: int | None, checkpoint_dir: Path | None) -> Path | None:
-    """The store entry of (backbone, layer, adapter), built if missing: from the GGUF directly
-    where it can be, else from the transformers model. None: the packed decoder does not
-    cover this architecture (the caller keeps transformers)."""
+def ensure_entry(ref: str | None, layer: int | None, checkpoint_dir: Path | None, *,
+                 rebuild: bool = False) -> Path | None:
+    """The store entry of (backbone, layer, adapter), built if missing (`rebuild`: replaced,
+    for an entry that cannot be read): from the GGUF directly where it can be, else from the
+    transformers model. None: the packed decoder does not cover this architecture."""
     path = resolve_backbone_path(ref)
     sha = weights_fingerprint(path)
     directory = store_dir(sha, layer, checkpoint_dir)
-    if entry_complete(directory):
+    if entry_complete(directory) and not rebuild:
         return directory
     with _BUILD_LOCK:
-        if entry_complete(directory) and load_meta(directory) is not None:
+        if rebuild:
+            shutil.rmtree(directory, ignore_errors=True)
+        elif entry_complete(directory):  # a concurrent build finished first
             return directory
         if path.is_file() and build_from_gguf(directory, path, sha, layer, checkpoint_dir):
             return directory
-        ok, _ = support(ref)
-        if not ok:
+        if not support(ref)[0]:
             return None
         source, _ = backbone_source_dir(ref)
-        bb = transformers_backbone(ref, layer, checkpoint_dir, device="cpu", dtype="float32")
-        build(directory, bb, checkpoint_dir, Path(source))
+        build(directory, transformers_backbone(ref, layer, checkpoint_dir, device="cpu", dtype="float32"),
+              checkpoint_dir, Path(source))
     return directory
-
-
-def load_meta(directory: Path) -> dict | None:
-    try:
-        return json.loads((directory / META).read_text())
-    except (OSError, ValueError):
-        return None
 
 
 def transformers_backbone(ref: str | None, layer: int | None, checkpoint_dir: Path | None, *, device: str = "cpu",
@@ -285,24 +280,21 @@ def transformers_backbone(ref: str | None, layer: int | None, checkpoint_dir: Pa
 def load_or_build(ref: str | None, layer: int | None, checkpoint_dir: Path | None, *, device: str = "cpu",
                   dtype: Any = None) -> tuple[Backbone, str]:
     """The backbone for the torch backend: the packed decoder from the store when the
-    architecture allows it (built on first use), else the transformers model. (backbone, note)."""
+    architecture allows it (built on first use, rebuilt once if unreadable), else the
+    transformers model. (backbone, note)."""
     sha = weights_fingerprint(resolve_backbone_path(ref))
     directory = store_dir(sha, layer, checkpoint_dir)
     hit = load(directory, device=device, dtype=dtype)
     if hit is None:
-        if ensure_entry(ref, layer, checkpoint_dir) is None or (hit := load(directory, device=device, dtype=dtype)) is None:
-            # not covered, or an entry that cannot be read: rebuilt once from transformers
-            ok, why = support(ref)
-            if not ok:
-                import torch
+        if ensure_entry(ref, layer, checkpoint_dir) is None:
+            import torch
 
-                bf16 = dtype is torch.bfloat16
-                return transformers_backbone(ref, layer, checkpoint_dir, device=device,
-                                             dtype="bfloat16" if bf16 else None), f"transformers ({why})"
-            with _BUILD_LOCK:
-                source, _ = backbone_source_dir(ref)
-                bb = transformers_backbone(ref, layer, checkpoint_dir, device="cpu", dtype="float32")
-                build(directory, bb, checkpoint_dir, Path(source))
+            why = support(ref)[1]
+            return transformers_backbone(ref, layer, checkpoint_dir, device=device,
+                                         dtype="bfloat16" if dtype is torch.bfloat16 else None), f"transformers ({why})"
+        hit = load(directory, device=device, dtype=dtype)
+        if hit is None:  # a damaged entry is rebuilt, never used
+            ensure_entry(ref, layer, checkpoint_dir, rebuild=True)
             hit = load(directory, device=device, dtype=dtype)
         if hit is None:
             raise RuntimeError("the converted backbone could not be read back")  # pragma: no cover

@@ -20,6 +20,7 @@ import numpy as np
 
 from ..errors import BackendUnavailableError
 from ..model.lora import lora_digest
+from .base import layer_kv_from_tensors, layer_kv_tensors
 from .native_config import fp32_prefix_identity
 from .numpy_decoder import NumpyDecoder
 
@@ -30,14 +31,14 @@ class NumpyPrefix:
     kv: list[tuple[np.ndarray, np.ndarray]] | None  # per layer [H_kv, P, D]; None: recomputed per call
 
 
-def _entry(spec) -> tuple[Path, str, int | None]:
-    """(store entry directory, backbone SHA-256, layer) for a spec, converting nothing."""
+def _entry(spec) -> tuple[Path, str]:
+    """(store entry directory, backbone SHA-256) for a spec, converting nothing."""
     from ..model.backbone import resolve_backbone_path
     from ..model.paths import weights_fingerprint
     from . import native_store
 
     sha = weights_fingerprint(resolve_backbone_path(spec.backbone))
-    return native_store.store_dir(sha, spec.layer, spec.checkpoint_dir), sha, spec.layer
+    return native_store.store_dir(sha, spec.layer, spec.checkpoint_dir), sha
 
 
 class NumpyBackend:
@@ -63,7 +64,7 @@ class NumpyBackend:
 
         if spec.device and not str(spec.device).startswith("cpu"):
             return False, f"numpy runs on the CPU only (device {spec.device!r})"
-        directory, _, _ = _entry(spec)
+        directory, _ = _entry(spec)
         if native_store.entry_complete(directory):
             return True, f"converted backbone {directory.name}"
         from ..model.backbone import resolve_backbone_path
@@ -78,7 +79,7 @@ class NumpyBackend:
         """Only a converted store entry: a quick start never begins with a conversion."""
         from . import native_store
 
-        directory, _, _ = _entry(spec)
+        directory, _ = _entry(spec)
         if spec.device and not str(spec.device).startswith("cpu"):
             return False, f"device {spec.device!r} requested"
         if not native_store.entry_complete(directory):
@@ -92,17 +93,21 @@ class NumpyBackend:
         ok, why = cls.availability(spec)
         if not ok:
             raise BackendUnavailableError(f"numpy backend: {why}")
-        directory, sha, layer = _entry(spec)
+        directory, sha = _entry(spec)
         note = f"packed decoder ({directory.name})"
-        if not native_store.entry_complete(directory):
-            if native_store.ensure_entry(spec.backbone, layer, spec.checkpoint_dir) is None:
-                raise BackendUnavailableError("numpy backend: the packed decoder does not cover this backbone")
-            note += ", converted now"
-        try:
-            decoder = NumpyDecoder.from_store(directory)
-            tokenizer = native_store.entry_tokenizer(directory)
-        except Exception as exc:  # damaged entry: the torch backend rebuilds it, numpy does not
-            raise BackendUnavailableError(f"numpy backend: converted backbone unreadable ({type(exc).__name__})") from None
+        for rebuild in (False, True):  # a damaged entry is rebuilt once, never used
+            if rebuild or not native_store.entry_complete(directory):
+                if native_store.ensure_entry(spec.backbone, spec.layer, spec.checkpoint_dir, rebuild=rebuild) is None:
+                    raise BackendUnavailableError("numpy backend: the packed decoder does not cover this backbone")
+                note = f"packed decoder ({directory.name}), converted now"
+            try:
+                decoder = NumpyDecoder.from_store(directory)
+                tokenizer = native_store.entry_tokenizer(directory)
+                break
+            except Exception as exc:
+                why = type(exc).__name__
+        else:
+            raise BackendUnavailableError(f"numpy backend: converted backbone unreadable ({why})")
         identity = fp32_prefix_identity(sha, decoder.config.num_layers, lora_digest(spec.checkpoint_dir))
         return cls(decoder, tokenizer, weights_sha256=sha, identity=identity,
                    use_prefix_cache=spec.use_prefix_cache, load_note=note)
@@ -118,27 +123,14 @@ class NumpyBackend:
         return NumpyPrefix(tuple(prefix_ids), self.decoder.prefix(prefix_ids))
 
     def prefix_tensors(self, prefix: NumpyPrefix) -> dict[str, np.ndarray] | None:
-        if prefix.kv is None:
-            return None
-        out = {}
-        for i, (k, v) in enumerate(prefix.kv):
-            out[f"k{i}"], out[f"v{i}"] = k, v
-        return out
+        return None if prefix.kv is None else layer_kv_tensors(prefix.kv)
 
     def prefix_from_tensors(self, prefix_ids: Sequence[int], tensors: dict[str, Any]) -> NumpyPrefix:
         cfg = self.decoder.config
-        want = (cfg.num_kv_heads, len(prefix_ids), cfg.head_dim)
-        def plain(t: Any) -> np.ndarray:  # torch's fp32 packed decoder stores [1, H_kv, P, D]
-            a = np.asarray(t, dtype=np.float32)
-            return a[0] if a.ndim == 4 and a.shape[0] == 1 else a
-
-        try:
-            kv = [(plain(tensors[f"k{i}"]), plain(tensors[f"v{i}"])) for i in range(cfg.num_layers)]
-        except KeyError:
-            raise ValueError("stored prefix does not fit this model") from None
-        if len(tensors) != 2 * cfg.num_layers or any(k.shape != want or v.shape != want for k, v in kv):
+        kv = layer_kv_from_tensors(tensors, cfg.num_layers, len(prefix_ids))
+        if kv[0][0].shape != (cfg.num_kv_heads, len(prefix_ids), cfg.head_dim):
             raise ValueError("stored prefix does not fit this model")
-        return NumpyPrefix(tuple(prefix_ids), kv)
+        return NumpyPrefix(tuple(prefix_ids), [(np.asarray(k, np.float32), np.asarray(v, np.float32)) for k, v in kv])
 
     # -- the engine's path ----------------------------------------------------------------------
     supports_packing = True

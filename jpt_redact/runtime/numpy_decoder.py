@@ -74,8 +74,8 @@ def _rope(x: np.ndarray, cos: np.ndarray, sin: np.ndarray) -> np.ndarray:
 
 
 def _softmax_part(scores: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(softmax(scores) @ values, logsumexp(scores)), overwriting `scores`: in place, the
-    exponentials cost half the time (measured on the default prefix: 19 vs 40 ms a head)."""
+    """(softmax(scores) @ values, logsumexp(scores)), overwriting `scores`: in place, no
+    temporary the size of the [rows × prefix] scores is made for the exponentials."""
     m = scores.max(-1, keepdims=True)
     np.subtract(scores, m, out=scores)
     np.exp(scores, out=scores)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from ..model.lora import lora_digest
+from .base import layer_kv_from_tensors, layer_kv_tensors
 
 
 @dataclass
@@ -137,19 +138,13 @@ class TorchBackend:
         """The prefix K/V as named tensors (for the on-disk prefix store); None: nothing to store."""
         if prefix.kv is None:
             return None
-        out = {}
-        for i, (k, v) in enumerate(prefix.kv):
-            out[f"k{i}"], out[f"v{i}"] = k, v
-        return out
+        return layer_kv_tensors([(k[0], v[0]) for k, v in prefix.kv])
 
     def prefix_from_tensors(self, prefix_ids: Sequence[int], tensors: dict[str, Any]) -> TorchPrefix:
-        n_layers = len(self.model.layers)
-        # [1, H_kv, P, D]; the numpy backend stores the same prefix as [H_kv, P, D]
-        kv = [tuple((t if t.dim() == 4 else t[None]).to(self.device) for t in (tensors[f"k{i}"], tensors[f"v{i}"]))
-              for i in range(n_layers)]
-        if len(tensors) != 2 * n_layers or any(k.shape[2] != len(prefix_ids) or k.shape != v.shape for k, v in kv):
-            raise ValueError("stored prefix does not fit this model")
-        return TorchPrefix(tuple(prefix_ids), kv)
+        # files written before the shared layout hold [1, H_kv, P, D]
+        tensors = {name: t[0] if t.dim() == 4 and t.shape[0] == 1 else t for name, t in tensors.items()}
+        kv = layer_kv_from_tensors(tensors, len(self.model.layers), len(prefix_ids))
+        return TorchPrefix(tuple(prefix_ids), [(k[None].to(self.device), v[None].to(self.device)) for k, v in kv])
 
     # -- packed: the engine's path ----------------------------------------------------------------
     @property
