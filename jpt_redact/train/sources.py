@@ -14,9 +14,16 @@ from .corpora import load_corpus
 from .groups import LabelPool, canonicalize
 from .label_defs import load_corpus_definitions
 
+# python-stdnum's identifier schemes (synth/id_numbers.py); its definitions are built at run time
+ID_SOURCE = "id_numbers"
+
 
 def build_pool(cfg: TrainConfig) -> tuple[LabelPool, dict[str, Any]]:
-    corpora = load_corpus_definitions()
+    corpora = dict(load_corpus_definitions())
+    if any(src.corpus == ID_SOURCE for src in cfg.sources):
+        from .synth.id_numbers import corpus_definitions
+
+        corpora[ID_SOURCE] = corpus_definitions()
     defs: dict[str, list[str]] = {}
     kinds: dict[str, str] = {}
     source_labels: dict[str, set[str]] = {}
@@ -54,6 +61,10 @@ def load_source(cfg: TrainConfig, src, mappings: dict) -> list[Example]:
         for ex in items:
             ex.source = "synth"
         return items
+    if src.corpus == ID_SOURCE:
+        from .synth.id_numbers import generate_ids
+
+        return generate_ids(src.max_examples, seed=cfg.seed)
     if src.corpus not in mappings:
         raise DataError(f"no label definitions for corpus {src.corpus!r}")
     items = [canonicalize(ex, mappings[src.corpus]) for ex in load_corpus(src.corpus, "train")]
