@@ -11,7 +11,10 @@ Redactor uses; it runs once per corpus and spans are decoded at each `--threshol
 threshold is chosen on the in-domain corpora, never on the held-out ones). Reported per
 corpus: strict (exact span and label) micro P/R/F1, overlap F1, untyped F1 (exact span, any
 label: whether the spans were found, whatever type they were given), plus how many of its
-labels the checkpoint saw in training (read from the checkpoint config). `--distractors N`
+labels the checkpoint saw in training (read from the checkpoint config). `--definition
+shortest` uses each label's shortest paraphrase instead of its primary definition
+(`short-prompt` / `short-embedding`: in that channel only, the primary in the other);
+`positive-embedding` embeds the primary definition without its exclusion sentences. `--distractors N`
 adds N unrelated types to every prompt; `--confusions` prints the commonest wrong types.
 
 Held-out corpora (the config's `holdout_corpora`) measure zero-shot transfer: whole corpora
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from collections import Counter
@@ -48,16 +52,42 @@ def distractor_types(n: int, exclude: set[str]) -> list[tuple[str, str]]:
     return random.Random(7).sample(pool, min(n, len(pool)))
 
 
-def corpus_policy(corpus: str, checkpoint: str | None, threshold: float, distractors: int = 0):
+_EXCLUSION = re.compile(r"(?:Excludes?|Not|Never|Does not|Do not|But not|Other than)\b", re.I)
+
+
+def positive_part(definition: str) -> str:
+    """The definition without its exclusion sentences ('Excludes bands ...', 'Not order numbers.')."""
+    sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z(])", definition.strip())
+    kept = [x for x in sentences if not _EXCLUSION.match(x)]
+    return " ".join(kept) if kept else definition
+
+
+def gist(definition: str) -> str:
+    """The first sentence of the definition without parentheses (examples) or exclusions."""
+    first = positive_part(definition).split(". ")[0]
+    return re.sub(r"\s*\([^()]*\)", "", first).strip().rstrip(".") + "."
+
+
+def corpus_policy(corpus: str, checkpoint: str | None, threshold: float, distractors: int = 0,
+                  definition: str = "primary"):
     from jpt_redact.policy import Policy
     from jpt_redact.train.label_defs import load_corpus_definitions
 
     cd = load_corpus_definitions()[corpus]
     entities = {}
     for ld in cd.labels.values():
-        entities.setdefault(ld.label, {"definition": ld.definition, "threshold": threshold})
-    for label, definition in distractor_types(distractors, set(entities)) if distractors else ():
-        entities.setdefault(label, {"definition": definition, "threshold": threshold})
+        shortest = min(ld.definitions, key=len)
+        entity = {"primary": {"definition": ld.definition},
+                  "shortest": {"definition": shortest},
+                  # one channel each: the encoder embeds `definition`, the prompt shows `prompt_definition`
+                  "short-prompt": {"definition": ld.definition, "prompt_definition": shortest},
+                  "short-embedding": {"definition": shortest, "prompt_definition": ld.definition},
+                  "positive-embedding": {"definition": positive_part(ld.definition),
+                                         "prompt_definition": ld.definition},
+                  "gist-embedding": {"definition": gist(ld.definition), "prompt_definition": ld.definition}}[definition]
+        entities.setdefault(ld.label, {**entity, "threshold": threshold})
+    for label, distractor in distractor_types(distractors, set(entities)) if distractors else ():
+        entities.setdefault(label, {"definition": distractor, "threshold": threshold})
     policy = Policy.model_validate({
         "name": f"zero-shot-{corpus}", "model": {"checkpoint": checkpoint} if checkpoint else {},
         "entities": entities,
@@ -66,14 +96,14 @@ def corpus_policy(corpus: str, checkpoint: str | None, threshold: float, distrac
 
 
 def run_corpus(corpus: str, checkpoint: str | None, limit: int, thresholds: list[float],
-               distractors: int = 0) -> list[dict]:
+               distractors: int = 0, definition: str = "primary") -> list[dict]:
     """One row per threshold: the model runs once, spans are decoded at each threshold."""
     from jpt_redact.data import Example
     from jpt_redact.detector import Detector
     from jpt_redact.evaluate import evaluate
     from jpt_redact.train.corpora import load_corpus
 
-    policy, mapping = corpus_policy(corpus, checkpoint, thresholds[0], distractors)
+    policy, mapping = corpus_policy(corpus, checkpoint, thresholds[0], distractors, definition)
     split = "dev"
     gold = load_corpus(corpus, "dev")
     if not gold:
@@ -116,6 +146,12 @@ def main(argv=None) -> int:
     ap.add_argument("--distractors", type=int, default=0,
                     help="add this many unrelated types (anatomy, gene regulation) to every prompt: does a "
                          "longer type list alone hurt the corpus's own types?")
+    ap.add_argument("--definition", choices=("primary", "shortest", "short-prompt", "short-embedding", "positive-embedding",
+                                                 "gist-embedding"),
+                    default="primary",
+                    help="which of each label's definitions the policy uses: the primary (Appendix-D "
+                         "style: inclusions, exclusions, examples), its shortest paraphrase, or the "
+                         "shortest in one channel only (prompt or embedding) and the primary in the other")
     ap.add_argument("--confusions", action="store_true",
                     help="print the commonest (gold, predicted) type pairs among exact-boundary matches")
     ap.add_argument("--json", default=None, help="also write the rows as JSON here")
@@ -132,7 +168,9 @@ def main(argv=None) -> int:
             if trained:
                 _, mapping = corpus_policy(corpus, args.checkpoint, thresholds[0])
                 seen = len(set(mapping.values()) & trained)
-            for row in run_corpus(corpus, args.checkpoint, args.limit, thresholds, args.distractors):
+            for row in run_corpus(corpus, args.checkpoint, args.limit, thresholds, args.distractors,
+                                  args.definition):
+                row["definition"] = args.definition
                 if seen is not None:
                     row["labels_seen_in_training"] = seen
                 row["kind"] = kind
