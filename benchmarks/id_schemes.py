@@ -1,7 +1,7 @@
 """Identifier schemes given only as definitions: never-trained schemes vs trained ones, and Presidio.
 
     python benchmarks/id_schemes.py [--checkpoint DIR] [--docs 150] [--thresholds 0.3,0.4,0.5]
-                                    [--no-presidio] [--json OUT]
+                                    [--no-presidio] [--definition primary|title-embedding] [--json OUT]
 
 Documents come from `jpt_redact.train.synth.id_numbers` (python-stdnum schemes, values that pass
 each scheme's check digits). Two sets, each with its own type list in the prompt:
@@ -54,11 +54,17 @@ def documents(chosen, n: int, seed: int):
     return out
 
 
-def policy_for(chosen, checkpoint: str | None, threshold: float):
+def policy_for(chosen, checkpoint: str | None, threshold: float, definition: str = "primary"):
     from jpt_redact.policy import Policy
     from jpt_redact.train.synth.id_numbers import definitions
 
-    entities = {s.label: {"definition": definitions(s)[0], "threshold": threshold} for s in chosen}
+    def entity(s):
+        primary, *_, title = definitions(s)
+        if definition == "title-embedding":  # the encoder embeds the title, the prompt shows the primary
+            return {"definition": title, "prompt_definition": primary}
+        return {"definition": primary}
+
+    entities = {s.label: {**entity(s), "threshold": threshold} for s in chosen}
     return Policy.model_validate({"name": "id-schemes", "model": {"checkpoint": checkpoint} if checkpoint else {},
                                   "entities": entities})
 
@@ -86,6 +92,9 @@ def main(argv=None) -> int:
     ap.add_argument("--docs", type=int, default=150, help="documents per set")
     ap.add_argument("--thresholds", default="0.3,0.4,0.5")
     ap.add_argument("--no-presidio", action="store_true")
+    ap.add_argument("--definition", choices=("primary", "title-embedding"), default="primary",
+                    help="primary definitions in both channels, or the scheme's title line embedded "
+                         "(the primary still in the prompt): see docs/training.md on the two channels")
     ap.add_argument("--json", default=None)
     args = ap.parse_args(argv)
     from jpt_redact.detector import Detector
@@ -99,7 +108,7 @@ def main(argv=None) -> int:
         presidio = presidio_stock(8)
     for set_name, chosen in scheme_sets().items():
         gold = documents(chosen, args.docs, seed=3 if set_name == "held-out" else 4)
-        policy = policy_for(chosen, args.checkpoint, thresholds[0])
+        policy = policy_for(chosen, args.checkpoint, thresholds[0], args.definition)
         detector = Detector(policy)  # the model alone: the in-memory policy names no recognizers
         t0 = time.time()
         found = detector.candidates([ex.text for ex in gold])

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import time
 from collections import Counter
@@ -52,24 +51,9 @@ def distractor_types(n: int, exclude: set[str]) -> list[tuple[str, str]]:
     return random.Random(7).sample(pool, min(n, len(pool)))
 
 
-_EXCLUSION = re.compile(r"(?:Excludes?|Not|Never|Does not|Do not|But not|Other than)\b", re.I)
-
-
-def positive_part(definition: str) -> str:
-    """The definition without its exclusion sentences ('Excludes bands ...', 'Not order numbers.')."""
-    sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z(])", definition.strip())
-    kept = [x for x in sentences if not _EXCLUSION.match(x)]
-    return " ".join(kept) if kept else definition
-
-
-def gist(definition: str) -> str:
-    """The first sentence of the definition without parentheses (examples) or exclusions."""
-    first = positive_part(definition).split(". ")[0]
-    return re.sub(r"\s*\([^()]*\)", "", first).strip().rstrip(".") + "."
-
-
 def corpus_policy(corpus: str, checkpoint: str | None, threshold: float, distractors: int = 0,
                   definition: str = "primary"):
+    from jpt_redact.model.definition_forms import gist, positive_part
     from jpt_redact.policy import Policy
     from jpt_redact.train.label_defs import load_corpus_definitions
 

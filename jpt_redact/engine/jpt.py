@@ -25,6 +25,7 @@ import numpy as np
 from ..errors import DetectionError
 from ..findings import Span
 from ..model.decode import decode_spans
+from ..model.definition_forms import embedding_text
 from ..model.prompt import PromptPieces, TokenizedText, build_prompt, duplicated_suffix, tokenize_text, type_key
 from . import prefix_store
 from .base import DEFAULT_THRESHOLD
@@ -112,6 +113,7 @@ class JPTEngine:
         heads: Any,
         encoder: Any,
         o_definition: str,
+        embed_form: str = "as_written",
         model_id: str,
         backend_name: str | None = None,
         selection_reason: str = "",
@@ -126,6 +128,7 @@ class JPTEngine:
         self.heads = heads.eval() if hasattr(heads, "eval") else heads
         self.encoder = encoder
         self.o_definition = o_definition
+        self.embed_form = embed_form
         self.model_id = model_id
         self.backend_name = backend_name or getattr(backend, "name", "?")
         self.selection_reason = selection_reason
@@ -145,7 +148,8 @@ class JPTEngine:
             if hit is not None:
                 return hit
             labels = tuple(types)
-            emb = self.encoder.encode([self.o_definition] + [str(types[label]) for label in labels])
+            emb = self.encoder.encode([self.o_definition] + [embedding_text(str(types[label]), self.embed_form)
+                                                             for label in labels])
             projected = self.heads.project_definitions(emb)
             pieces, prefix = self._prefix(types)
             prepared = PreparedTypes(labels, pieces, prefix, projected)

@@ -67,7 +67,7 @@ def build_engine(
     heads = _load_heads(ckpt_dir, cfg, getattr(runtime, "array_framework", "torch"))
     return JPTEngine(
         backend=runtime, tokenizer=runtime.tokenizer, heads=heads, encoder=enc, o_definition=cfg.o_definition,
-        model_id=cfg.model_id, backend_name=selection.name, selection_reason=selection.reason,
+        embed_form=cfg.embed_form, model_id=cfg.model_id, backend_name=selection.name, selection_reason=selection.reason,
         window_tokens=window_tokens, window_overlap=window_overlap, batch_size=batch_size,
     )
 

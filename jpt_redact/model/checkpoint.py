@@ -34,6 +34,7 @@ class CheckpointConfig:
     prompt_version: int = 1
     o_definition: str = O_DEFINITION
     lora: dict[str, Any] | None = None
+    embed_form: str = "as_written"  # what the encoder embeds of a definition (model/definition_forms.py)
     format_version: int = FORMAT_VERSION
     training: dict[str, Any] = field(default_factory=dict)
 

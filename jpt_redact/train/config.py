@@ -41,6 +41,10 @@ class LoraSpec(BaseModel):
     save_every: int = Field(25, description="Steps between resumable state saves.")
     log_every: int = Field(10, description="Steps between log lines.")
     cache_minutes: float | None = Field(None, description="Time budget of the lower-layer cache per source (train part).")
+    embed_form: Literal["as_written", "gist"] = Field(
+        "as_written", description="What the definition encoder embeds of each definition: the text as written, or "
+        "its gist (first sentence without examples or exclusions; model/definition_forms.py). The prompt "
+        "always shows it as written.")
 
 
 class TrainConfig(BaseModel):

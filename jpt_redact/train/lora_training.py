@@ -28,8 +28,12 @@ class CachedGroup:
     def_emb: Any = None  # torch [N, d_enc]
 
 
-def load_cached_groups(shards: Sequence[Path], encoder: Any) -> list[CachedGroup]:
+def load_cached_groups(shards: Sequence[Path], encoder: Any, embed_form: str = "as_written") -> list[CachedGroup]:
+    """The cached groups with their type embeddings; `embed_form` chooses what the encoder embeds
+    of each definition (the cached prefix always holds the definition as written)."""
     import torch
+
+    from ..model.definition_forms import embedding_text
 
     groups, emb_cache = [], {}
     for path in shards:
@@ -38,7 +42,7 @@ def load_cached_groups(shards: Sequence[Path], encoder: Any) -> list[CachedGroup
                 continue
             missing = [d for d in rec["definitions"] if d not in emb_cache]
             if missing:
-                for d, e in zip(missing, encoder.encode(missing)):
+                for d, e in zip(missing, encoder.encode([embedding_text(m, embed_form) for m in missing])):
                     emb_cache[d] = torch.from_numpy(e.copy())
             emb = torch.stack([emb_cache[d] for d in rec["definitions"]])
             groups.append(CachedGroup(rec["labels"], rec["definitions"], rec["prefix"], rec["examples"], emb))
