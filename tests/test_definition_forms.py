@@ -54,3 +54,18 @@ def test_checkpoint_without_embed_form_reads_as_written():
 
     cfg = CheckpointConfig(backbone_id="b", backbone_sha256="0" * 64, encoder_id="e", d_llm=8, d_enc=4, layer=None)
     assert cfg.embed_form == "as_written"
+
+
+def test_training_embeds_a_paraphrase_of_the_same_label_apart_from_the_prompts():
+    from jpt_redact.train.lora_training import _embedded_paraphrase
+
+    paraphrases = {"CARD": ["Payment card numbers (4111 1111 1111 1111). Not order numbers.",
+                            "Credit or debit card numbers.", "Card PANs written in groups of four digits."]}
+    written = paraphrases["CARD"][0]
+    drawn = [_embedded_paraphrase("CARD", written, paraphrases, f"shard:{i}") for i in range(200)]
+    assert set(drawn) <= set(paraphrases["CARD"])
+    assert drawn == [_embedded_paraphrase("CARD", written, paraphrases, f"shard:{i}") for i in range(200)]
+    shortest = drawn.count("Credit or debit card numbers.") / len(drawn)
+    assert 0.55 < shortest < 0.8, shortest  # the shortest half of the time, plus its share of the uniform draws
+    assert len(set(drawn)) == 3
+    assert _embedded_paraphrase("OTHER", "Only this one.", paraphrases, "k") == "Only this one."

@@ -41,10 +41,12 @@ class LoraSpec(BaseModel):
     save_every: int = Field(25, description="Steps between resumable state saves.")
     log_every: int = Field(10, description="Steps between log lines.")
     cache_minutes: float | None = Field(None, description="Time budget of the lower-layer cache per source (train part).")
-    embed_form: Literal["as_written", "gist"] = Field(
-        "as_written", description="What the definition encoder embeds of each definition: the text as written, or "
-        "its gist (first sentence without examples or exclusions; model/definition_forms.py). The prompt "
-        "always shows it as written.")
+    embed_form: Literal["as_written", "gist", "paraphrase"] = Field(
+        "as_written", description="What the definition encoder embeds of each definition: the text as written, "
+        "its gist (first sentence without examples or exclusions; model/definition_forms.py; the checkpoint "
+        "then embeds gists at inference too), or a paraphrase of the same label drawn apart from the prompt's "
+        "(the shortest half of the time; inference embeds a policy's `definition` as written, its "
+        "`prompt_definition` in the prompt). The prompt always shows the definition as written.")
 
 
 class TrainConfig(BaseModel):

@@ -165,8 +165,9 @@ def train_lora_from_config(cfg: TrainConfig, work: Path) -> Path:
 
     encoder = DefinitionEncoder(cfg.encoder)
     o_emb = torch.from_numpy(encoder.encode([O_DEFINITION]))[0]
-    train = load_cached_groups(train_shards, encoder, spec.embed_form)
-    dev = load_cached_groups(dev_shards, encoder, spec.embed_form)
+    paraphrases = {lab: [*pool.defs.get(lab, ()), *extra.get(lab, ())] for lab in set(pool.defs) | set(extra)}
+    train = load_cached_groups(train_shards, encoder, spec.embed_form, paraphrases)
+    dev = load_cached_groups(dev_shards, encoder, spec.embed_form, paraphrases)
     log.info("lora: %d train groups (%d examples), %d dev groups", len(train),
              sum(len(g.examples) for g in train), len(dev))
     heads = _warm_heads(spec.warm_start_heads, backbone, layer, encoder.dim, cfg.dropout)
@@ -205,7 +206,7 @@ def train_lora_from_config(cfg: TrainConfig, work: Path) -> Path:
         backbone_id=backbone.model_id, backbone_sha256=backbone.weights_sha256, encoder_id=encoder.encoder_id,
         d_llm=backbone.hidden_size, d_enc=encoder.dim, layer=layer if layer < backbone.num_layers_total else None,
         lora={"rank": spec.rank, "alpha": spec.alpha, "top_layers": spec.top_layers, "modules": list(spec.modules)},
-        embed_form=spec.embed_form,
+        embed_form="gist" if spec.embed_form == "gist" else "as_written",
         training={k: summary[k] for k in ("layer", "top_layers", "calibrated_threshold", "train_groups",
                                           "train_examples", "distinct_types_trained", "labels_trained", "cache_seconds",
                                           "train_seconds", "total_seconds", "dev")},

@@ -14,7 +14,7 @@ import random
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 log = logging.getLogger(__name__)
 
@@ -28,25 +28,40 @@ class CachedGroup:
     def_emb: Any = None  # torch [N, d_enc]
 
 
-def load_cached_groups(shards: Sequence[Path], encoder: Any, embed_form: str = "as_written") -> list[CachedGroup]:
+def load_cached_groups(shards: Sequence[Path], encoder: Any, embed_form: str = "as_written",
+                       paraphrases: Mapping[str, Sequence[str]] | None = None) -> list[CachedGroup]:
     """The cached groups with their type embeddings; `embed_form` chooses what the encoder embeds
-    of each definition (the cached prefix always holds the definition as written)."""
+    of each definition (the cached prefix always holds the definition as written): the text
+    itself, its gist, or (`paraphrase`) a paraphrase of the same label drawn apart from the
+    prompt's, the shortest one half of the time (so that a short `definition` embedded next
+    to a long `prompt_definition` is a case the heads have seen)."""
     import torch
 
     from ..model.definition_forms import embedding_text
 
     groups, emb_cache = [], {}
     for path in shards:
-        for rec in torch.load(path, weights_only=False):
+        for gi, rec in enumerate(torch.load(path, weights_only=False)):
             if not rec["examples"]:
                 continue
-            missing = [d for d in rec["definitions"] if d not in emb_cache]
+            if embed_form == "paraphrase":
+                texts = [_embedded_paraphrase(lab, d, paraphrases or {}, f"{path.parent.parent.name}:{path.name}:{gi}")
+                         for lab, d in zip(rec["labels"], rec["definitions"])]
+            else:
+                texts = [embedding_text(d, embed_form) for d in rec["definitions"]]
+            missing = sorted({t for t in texts if t not in emb_cache})
             if missing:
-                for d, e in zip(missing, encoder.encode([embedding_text(m, embed_form) for m in missing])):
-                    emb_cache[d] = torch.from_numpy(e.copy())
-            emb = torch.stack([emb_cache[d] for d in rec["definitions"]])
+                for t, e in zip(missing, encoder.encode(missing)):
+                    emb_cache[t] = torch.from_numpy(e.copy())
+            emb = torch.stack([emb_cache[t] for t in texts])
             groups.append(CachedGroup(rec["labels"], rec["definitions"], rec["prefix"], rec["examples"], emb))
     return groups
+
+
+def _embedded_paraphrase(label: str, written: str, paraphrases: Mapping[str, Sequence[str]], key: str) -> str:
+    options = list(dict.fromkeys([written, *paraphrases.get(label, ())]))
+    rng = random.Random(f"{key}:{label}")
+    return min(options, key=len) if rng.random() < 0.5 else rng.choice(options)
 
 
 def plan_steps(groups: Sequence[CachedGroup], per_step: int, seed: int, epoch: int) -> list[tuple[int, int, int]]:
