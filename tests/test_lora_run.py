@@ -164,3 +164,26 @@ def test_negatives_range_sets_the_prompt_size():
         cfg = TrainConfig(output_dir="x", sources=[], group_size=8, negatives=negatives, max_types=max_types)
         groups = plan_groups(exs, pool, source="toy", split="train", cfg=cfg, extra=None, per_group=None)
         assert groups and all(len(g.types) in sizes for g in groups), (negatives, [len(g.types) for g in groups])
+
+
+@pytest.mark.parametrize("embed_form, at_inference", [("gist", "gist"), ("paraphrase", "as_written")])
+def test_embed_form_trains_and_reaches_the_engine(tmp_path, monkeypatch, embed_form, at_inference):
+    _tiny_wnut17(tmp_path / "data")
+    monkeypatch.setenv("JPT_REDACT_DATA", str(tmp_path / "data"))
+    tok = make_tokenizer()
+    bb = make_backbone("llama", layers=LAYERS, seed=5, tokenizer=tok)
+    bb.model.save_pretrained(str(tmp_path / "backbone"))
+    tok.save_pretrained(str(tmp_path / "backbone"))
+    cfg = {
+        "output_dir": str(tmp_path / "ckpt"), "work_dir": str(tmp_path / "work"), "backbone": str(tmp_path / "backbone"),
+        "layers": [LAYERS], "sources": [{"corpus": "wnut17", "max_examples": 16}], "group_size": 8,
+        "groups_per_shard": 1, "max_types": 6, "max_tokens": 32, "dev_fraction": 0.2, "seed": 3,
+        "lora": {"top_layers": 2, "rank": 4, "alpha": 8, "dropout": 0.0, "examples_per_step": 4,
+                 "max_steps": 2, "save_every": 2, "log_every": 2, "embed_form": embed_form},
+    }
+    (tmp_path / "cfg.yaml").write_text(yaml.safe_dump(cfg))
+    with one_torch_thread():
+        train_from_config(tmp_path / "cfg.yaml")
+        assert json.loads((tmp_path / "ckpt" / "config.json").read_text())["embed_form"] == at_inference
+        engine = build_engine(str(tmp_path / "ckpt"), backbone=str(tmp_path / "backbone"))
+    assert engine.embed_form == at_inference
