@@ -1,7 +1,8 @@
 """Identifier schemes given only as definitions: never-trained schemes vs trained ones, and Presidio.
 
     python benchmarks/id_schemes.py [--checkpoint DIR] [--docs 150] [--thresholds 0.3,0.4,0.5]
-                                    [--no-presidio] [--definition primary|title-embedding] [--json OUT]
+                                    [--no-presidio] [--definition primary|title-embedding] [--confusions]
+                                    [--json OUT]
 
 Documents come from `jpt_redact.train.synth.id_numbers` (python-stdnum schemes, values that pass
 each scheme's check digits). Two sets, each with its own type list in the prompt:
@@ -41,14 +42,12 @@ def scheme_sets(n_trained: int | None = None):
 def documents(chosen, n: int, seed: int):
     """`n` documents over exactly `chosen` schemes (one or two values each)."""
     from jpt_redact.data import Example
-    from jpt_redact.train.synth.id_numbers import _document
+    from jpt_redact.train.synth.id_numbers import draw_document
 
     rng = random.Random(f"id-schemes-benchmark:{seed}")
     out = []
     while len(out) < n:
-        a = rng.choice(chosen)
-        b = rng.choice([s for s in chosen if s is not a]) if rng.random() < 0.2 else None
-        ex = _document(rng, a, b)
+        ex = draw_document(rng, chosen)
         if ex is not None:
             out.append(Example(ex.text, ex.spans, None, "id-schemes"))
     return out
@@ -75,6 +74,18 @@ def untyped(examples):
     return [Example(ex.text, [(s, e, "ANY") for s, e, _ in ex.spans], source=ex.source) for ex in examples]
 
 
+def confusions(gold, preds, top: int = 5) -> list[list]:
+    """The commonest (gold, predicted) type pairs among predictions overlapping a gold value."""
+    from collections import Counter
+
+    pairs: Counter = Counter()
+    for ex, p in zip(gold, preds):
+        for s, e, lab in ex.spans:
+            hit = next((q for ps, pe, q, *_ in p if ps < e and s < pe), None)
+            pairs[(lab, hit or "-")] += 1
+    return [[g, q, n] for (g, q), n in pairs.most_common(top)]
+
+
 def row(name: str, set_name: str, gold, preds, threshold=None, seconds=None) -> dict:
     from jpt_redact.evaluate import evaluate
 
@@ -83,7 +94,8 @@ def row(name: str, set_name: str, gold, preds, threshold=None, seconds=None) -> 
     return {"system": name, "set": set_name, "threshold": threshold, "documents": len(gold),
             "strict_p": strict.micro.strict.precision, "strict_r": strict.micro.strict.recall,
             "strict_f1": strict.micro.strict.f1, "untyped_f1": anyl.micro.strict.f1,
-            "char_recall": strict.char_recall, "entity_precision": strict.entity_precision, "seconds": seconds}
+            "char_recall": strict.char_recall, "entity_precision": strict.entity_precision, "seconds": seconds,
+            "confusions": confusions(gold, preds)}
 
 
 def main(argv=None) -> int:
@@ -95,6 +107,8 @@ def main(argv=None) -> int:
     ap.add_argument("--definition", choices=("primary", "title-embedding"), default="primary",
                     help="primary definitions in both channels, or the scheme's title line embedded "
                          "(the primary still in the prompt): see docs/training.md on the two channels")
+    ap.add_argument("--confusions", action="store_true",
+                    help="print the commonest (gold, predicted) type pairs of each row ('-': not found)")
     ap.add_argument("--json", default=None)
     args = ap.parse_args(argv)
     from jpt_redact.detector import Detector
@@ -128,6 +142,8 @@ def main(argv=None) -> int:
                 print(f"{set_name:8s} {len(chosen):3d} types  {r['system']:10s} thr {thr}  strict F1 {strict}  "
                       f"untyped F1 {r['untyped_f1']:.3f}  char recall {r['char_recall']:.3f}  entity precision "
                       f"{r['entity_precision']:.3f}  ({r['seconds']} s)", flush=True)
+                if args.confusions and r["system"] == "jpt-redact":
+                    print("          gold -> predicted x n: " + ", ".join(f"{g} -> {q} x{n}" for g, q, n in r["confusions"]))
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=2))
     return 0

@@ -32,26 +32,31 @@ def _tiny_wnut17(data_root):
     (folder / "wnut17train.conll").write_text("\n".join(lines), encoding="utf-8")
 
 
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    root = tmp_path_factory.mktemp("lora-run")
+def _train_tiny(root, max_examples: int = 24, **lora):
+    """Write a tiny backbone and WNUT17 stand-in under `root` and train on them (JPT_REDACT_DATA set by the caller)."""
     _tiny_wnut17(root / "data")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("JPT_REDACT_DATA", str(root / "data"))
     tok = make_tokenizer()
     bb = make_backbone("llama", layers=LAYERS, seed=5, tokenizer=tok)
     bb.model.save_pretrained(str(root / "backbone"))
     tok.save_pretrained(str(root / "backbone"))
     cfg = {
         "output_dir": str(root / "ckpt"), "work_dir": str(root / "work"), "backbone": str(root / "backbone"),
-        "layers": [LAYERS], "sources": [{"corpus": "wnut17", "max_examples": 24}], "group_size": 8,
+        "layers": [LAYERS], "sources": [{"corpus": "wnut17", "max_examples": max_examples}], "group_size": 8,
         "groups_per_shard": 1, "max_types": 6, "max_tokens": 32, "dev_fraction": 0.2, "seed": 3,
         "lora": {"top_layers": 2, "rank": 4, "alpha": 8, "dropout": 0.0, "examples_per_step": 4,
-                 "max_steps": 4, "save_every": 2, "log_every": 2, "lr": 0.05, "heads_lr": 1e-3},
+                 "max_steps": 4, "save_every": 2, "log_every": 2, **lora},
     }
     (root / "cfg.yaml").write_text(yaml.safe_dump(cfg))
     with one_torch_thread():
-        out = train_from_config(root / "cfg.yaml")
+        return train_from_config(root / "cfg.yaml")
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    root = tmp_path_factory.mktemp("lora-run")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("JPT_REDACT_DATA", str(root / "data"))
+    out = _train_tiny(root, lr=0.05, heads_lr=1e-3)
     yield root, out
     mp.undo()
 
@@ -168,22 +173,23 @@ def test_negatives_range_sets_the_prompt_size():
 
 @pytest.mark.parametrize("embed_form, at_inference", [("gist", "gist"), ("paraphrase", "as_written")])
 def test_embed_form_trains_and_reaches_the_engine(tmp_path, monkeypatch, embed_form, at_inference):
-    _tiny_wnut17(tmp_path / "data")
     monkeypatch.setenv("JPT_REDACT_DATA", str(tmp_path / "data"))
-    tok = make_tokenizer()
-    bb = make_backbone("llama", layers=LAYERS, seed=5, tokenizer=tok)
-    bb.model.save_pretrained(str(tmp_path / "backbone"))
-    tok.save_pretrained(str(tmp_path / "backbone"))
-    cfg = {
-        "output_dir": str(tmp_path / "ckpt"), "work_dir": str(tmp_path / "work"), "backbone": str(tmp_path / "backbone"),
-        "layers": [LAYERS], "sources": [{"corpus": "wnut17", "max_examples": 16}], "group_size": 8,
-        "groups_per_shard": 1, "max_types": 6, "max_tokens": 32, "dev_fraction": 0.2, "seed": 3,
-        "lora": {"top_layers": 2, "rank": 4, "alpha": 8, "dropout": 0.0, "examples_per_step": 4,
-                 "max_steps": 2, "save_every": 2, "log_every": 2, "embed_form": embed_form},
-    }
-    (tmp_path / "cfg.yaml").write_text(yaml.safe_dump(cfg))
+    _train_tiny(tmp_path, max_examples=16, max_steps=2, embed_form=embed_form)
+    assert json.loads((tmp_path / "ckpt" / "config.json").read_text())["embed_form"] == at_inference
     with one_torch_thread():
-        train_from_config(tmp_path / "cfg.yaml")
-        assert json.loads((tmp_path / "ckpt" / "config.json").read_text())["embed_form"] == at_inference
         engine = build_engine(str(tmp_path / "ckpt"), backbone=str(tmp_path / "backbone"))
     assert engine.embed_form == at_inference
+
+
+def test_unknown_embed_form_in_a_checkpoint_is_a_model_error(trained, tmp_path):
+    import shutil
+
+    from jpt_redact.errors import ModelError
+    from jpt_redact.model.checkpoint import load_checkpoint_config
+
+    root, _ = trained
+    shutil.copytree(root / "ckpt", tmp_path / "ckpt")
+    cfg = json.loads((tmp_path / "ckpt" / "config.json").read_text())
+    (tmp_path / "ckpt" / "config.json").write_text(json.dumps({**cfg, "embed_form": "summary"}))
+    with pytest.raises(ModelError, match="embed_form"):
+        load_checkpoint_config(tmp_path / "ckpt")

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CheckpointMismatchError, ModelError
+from .definition_forms import EMBED_FORMS
 
 FORMAT_VERSION = 1
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parent.parent / "weights" / "default"
@@ -78,6 +79,8 @@ def load_checkpoint_config(directory: str | os.PathLike | None) -> tuple[Path, C
         if raw.get("format_version") != FORMAT_VERSION:
             raise ModelError(f"checkpoint format {raw.get('format_version')} is not supported (expected {FORMAT_VERSION})")
         cfg = CheckpointConfig(**raw)
+        if cfg.embed_form not in EMBED_FORMS:
+            raise ModelError(f"checkpoint embed_form {cfg.embed_form!r} is not one of {', '.join(EMBED_FORMS)}")
     except (ValueError, TypeError) as exc:
         raise ModelError(f"invalid checkpoint config {cfg_file}: {exc}") from None
     return path, cfg

@@ -14,8 +14,8 @@ from .corpora import load_corpus
 from .groups import LabelPool, canonicalize
 from .label_defs import load_corpus_definitions
 
-# python-stdnum's identifier schemes (synth/id_numbers.py); its definitions are built at run time
-ID_SOURCE = "id_numbers"
+# python-stdnum's identifier schemes; their definitions are built at run time (stdnum loads lazily)
+from .synth.id_numbers import SOURCE as ID_SOURCE
 
 
 def build_pool(cfg: TrainConfig) -> tuple[LabelPool, dict[str, Any]]:

@@ -167,6 +167,14 @@ _TWO = (
 )
 
 
+def draw_document(rng: random.Random, chosen: list[Scheme]) -> Example | None:
+    """One document over `chosen`: one value, or two of different schemes a fifth of the time
+    (None when a value cannot be drawn)."""
+    a = rng.choice(chosen)
+    b = rng.choice([s for s in chosen if s is not a]) if rng.random() < 0.2 else None
+    return _document(rng, a, b)
+
+
 def _document(rng: random.Random, a: Scheme, b: Scheme | None) -> Example | None:
     value = sample_value(a, rng)
     if value is None:
@@ -209,16 +217,14 @@ def generate_ids(n: int, *, seed: int, block: int = 24, schemes_per_block: int =
     """`n` documents; each run of `block` documents draws from `schemes_per_block` schemes, so one
     training group (of the same size) holds several look-alike types to choose between. A
     document whose value cannot be drawn in `_TRIES` attempts is skipped (its block is one
-    short; v7 trained on this output, so it stays)."""
+    short; v7 trained on this behaviour, so it stays)."""
     rng = random.Random(f"id_numbers:{seed}:{'held-out' if held_out else 'train'}")
     pool = list(schemes(held_out))
     out: list[Example] = []
     while len(out) < n:
         chosen = rng.sample(pool, min(schemes_per_block, len(pool)))
         for _ in range(min(block, n - len(out))):
-            a = rng.choice(chosen)
-            b = rng.choice([s for s in chosen if s is not a]) if rng.random() < 0.2 else None
-            ex = _document(rng, a, b)
+            ex = draw_document(rng, chosen)
             if ex is not None:
                 out.append(ex)
     return out

@@ -27,12 +27,22 @@ WORD_SURNAMES = ("Baker", "Cook", "Price", "Long", "Short", "Young", "Black", "W
 _POOL_SIZE = 400
 
 
+def _order_set_built_lists(f) -> None:
+    """Faker's it_IT address provider builds `cities` as list(set(...)) (`getcities`), so its
+    order, and so every seeded draw from it, changed with the process's hash seed: sort it."""
+    for provider in f.providers:
+        cities = getattr(provider, "cities", None)
+        if provider.__module__.endswith("address.it_IT") and isinstance(cities, list):
+            provider.cities = sorted(cities)
+
+
 @lru_cache(maxsize=None)
 def pools(locale: str) -> dict[str, tuple[str, ...]]:
     """Faker-drawn value pools for one locale (cached; deterministic)."""
     from faker import Faker
 
     f = Faker(locale)
+    _order_set_built_lists(f)
     f.seed_instance(12345)
     n = _POOL_SIZE
 
