@@ -1,4 +1,5 @@
-"""Web, software, literary, encyclopedic and clinical corpora: stackoverflow, litbank, re_docred, uner_ewt, meddocan.
+"""Web, software, literary, encyclopedic and clinical corpora: stackoverflow, litbank, re_docred (and its
+role-typed views), uner_ewt, meddocan.
 
 Real-data tests skip when /work/shared/data/ner-train is absent; the format tests use tiny
 inline folders laid out like the real ones.
@@ -16,10 +17,11 @@ from jpt_redact.train.corpora import CORPORA, data_root, load_corpus
 from jpt_redact.train.corpora.litbank import is_dev
 from jpt_redact.train.label_defs import load_corpus_definitions
 
-NAMES = ("stackoverflow", "litbank", "re_docred", "uner_ewt", "meddocan")
+NAMES = ("stackoverflow", "litbank", "re_docred", "re_docred_roles", "re_docred_roles_heldout", "uner_ewt", "meddocan")
 # Floors well under the real counts (train, dev examples): a reader that silently loses
 # documents fails, a small upstream correction does not.
 MIN_EXAMPLES = {"stackoverflow": (1800, 550), "litbank": (1500, 120), "re_docred": (1100, 1000),
+                "re_docred_roles": (1100, 1000), "re_docred_roles_heldout": (1100, 1000),
                 "uner_ewt": (1800, 350), "meddocan": (2600, 1300)}
 
 
@@ -247,6 +249,43 @@ def test_re_docred_malformed(tmp_path, doc, match):
     (tmp_path / "dev_revised.json").write_text("[{", encoding="utf-8")
     with pytest.raises(DataError, match="invalid JSON"):
         _read("re_docred", tmp_path)
+
+
+def _relation(r, h, t):
+    return {"r": r, "h": h, "t": t, "evidence": []}
+
+
+def test_re_docred_roles_type_entities_by_their_relations(tmp_path):
+    doc = {"title": "Alger", "sents": [["Ross", "Alger", "of", "the", "Liberal", "Party", "played", "for",
+                                        "Calgary", "Stampeders", "in", "Canada", "."],
+                                       ["Alger", "met", "Rod", "Sykes", "near", "the", "Bow", "."]],
+           "vertexSet": [[_mention(0, 0, 2, "PER"), _mention(1, 0, 1, "PER")],   # 0 party member and player
+                         [_mention(0, 4, 6, "ORG")],                               # 1 his party
+                         [_mention(0, 8, 10, "ORG")],                              # 2 his team
+                         [_mention(0, 11, 12, "LOC")],                             # 3 a country
+                         [_mention(1, 2, 4, "PER")],                               # 4 in no relation
+                         [_mention(1, 6, 7, "LOC")]],                              # 5 performer? wrong type
+           "labels": [_relation("P102", 0, 1), _relation("P54", 0, 2), _relation("P17", 2, 3),
+                      _relation("P175", 4, 5)]}
+    folder = _docred(tmp_path, [doc])
+    (ex,) = _read("re_docred_roles", folder)
+    # the first role in ROLES wins (a party member who also plays is a POLITICIAN), every mention
+    # is tagged; Rod Sykes takes part in no relation and the Bow's relation wants a PER or ORG tail
+    assert _surface(ex) == [("Ross Alger", "POLITICIAN"), ("Calgary Stampeders", "SPORTS_TEAM"),
+                            ("Canada", "COUNTRY"), ("Alger", "POLITICIAN")]
+    (held,) = _read("re_docred_roles_heldout", folder)
+    assert held.text == ex.text and _surface(held) == [("Liberal Party", "POLITICAL_PARTY")]
+
+
+def test_re_docred_role_sets_are_disjoint_and_held_out_roles_are_nobody_elses_label():
+    from jpt_redact.train.corpora.re_docred_roles import HELD_OUT_ROLES, ROLE_NAMES
+
+    assert len(set(ROLE_NAMES)) == len(ROLE_NAMES) and HELD_OUT_ROLES < set(ROLE_NAMES)
+    defs = load_corpus_definitions()
+    assert set(defs["re_docred_roles_heldout"].labels) == HELD_OUT_ROLES
+    assert set(defs["re_docred_roles"].labels) == set(ROLE_NAMES) - HELD_OUT_ROLES
+    elsewhere = {ld.label for name, cd in defs.items() if name != "re_docred_roles_heldout" for ld in cd.labels.values()}
+    assert not elsewhere & HELD_OUT_ROLES  # a held-out role that another corpus trains would not be zero-shot
 
 
 # ---------------------------------------------------------------- uner_ewt format

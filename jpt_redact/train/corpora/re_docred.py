@@ -69,7 +69,7 @@ def _mention_span(m: Any, offsets: list, where: str) -> tuple[int, int, str] | N
     return toks[0][0], toks[-1][1], typ
 
 
-def _flat(spans: set[tuple[int, int, str]], dropped: Counter) -> list[tuple[int, int, str]]:
+def flat_spans(spans: set[tuple[int, int, str]], dropped: Counter) -> list[tuple[int, int, str]]:
     """Non-overlapping spans, longest first among those that overlap."""
     kept: list[tuple[int, int, str]] = []
     taken = bytearray(max((e for _, e, _ in spans), default=0))
@@ -82,7 +82,8 @@ def _flat(spans: set[tuple[int, int, str]], dropped: Counter) -> list[tuple[int,
     return sorted(kept)
 
 
-def _read(folder: Path, split: str) -> Iterator[Example]:
+def documents(folder: Path, split: str) -> Iterator[tuple[dict, str, list, str]]:
+    """(document, text, token offsets, where) per Re-DocRED document of a split; `where` names it in errors."""
     if split not in _FILES:
         raise DataError(f"re_docred: unknown split {split!r}")
     path = folder / _FILES[split]
@@ -94,24 +95,38 @@ def _read(folder: Path, split: str) -> Iterator[Example]:
         raise DataError(f"{path}:{exc.lineno}: invalid JSON") from None
     if not isinstance(docs, list):
         raise DataError(f"{path}: expected a JSON list of documents")
-    dropped: Counter[str] = Counter()
     for k, doc in enumerate(docs):
         where = f"{path}: document {k}"
         if not isinstance(doc, dict) or not isinstance(doc.get("vertexSet"), list):
             raise DataError(f"{where}: expected an object with 'sents' and 'vertexSet'")
+        if not all(isinstance(entity, list) for entity in doc["vertexSet"]):
+            raise DataError(f"{where}: each vertexSet entry must be a list of mentions")
         text, offsets = _doc_text(doc.get("sents"), where)
-        spans: set[tuple[int, int, str]] = set()
-        for entity in doc["vertexSet"]:
-            if not isinstance(entity, list):
-                raise DataError(f"{where}: each vertexSet entry must be a list of mentions")
-            for m in entity:
-                span = _mention_span(m, offsets, where)
-                if span is None:
-                    dropped["whitespace-only mention"] += 1
-                else:
-                    spans.add(span)
-        title = str(doc.get("title", ""))
-        yield from chunk_document(text, _flat(spans, dropped), meta={"doc_id": title, "title": title})
+        yield doc, text, offsets, where
+
+
+def entity_spans(entity: list, offsets: list, where: str, dropped: Counter) -> list[tuple[int, int, str]]:
+    """The (start, end, type) of each mention of one vertexSet entity."""
+    spans = []
+    for m in entity:
+        span = _mention_span(m, offsets, where)
+        if span is None:
+            dropped["whitespace-only mention"] += 1
+        else:
+            spans.append(span)
+    return spans
+
+
+def chunks(doc: dict, text: str, spans: set[tuple[int, int, str]], dropped: Counter) -> Iterator[Example]:
+    title = str(doc.get("title", ""))
+    yield from chunk_document(text, flat_spans(spans, dropped), meta={"doc_id": title, "title": title})
+
+
+def _read(folder: Path, split: str) -> Iterator[Example]:
+    dropped: Counter[str] = Counter()
+    for doc, text, offsets, where in documents(folder, split):
+        spans = {sp for entity in doc["vertexSet"] for sp in entity_spans(entity, offsets, where, dropped)}
+        yield from chunks(doc, text, spans, dropped)
     if dropped:
         log.info("re_docred %s: dropped %s", split, dict(sorted(dropped.items())))
 
