@@ -14,7 +14,8 @@ label: whether the spans were found, whatever type they were given), plus how ma
 labels the checkpoint saw in training (read from the checkpoint config). `--definition
 shortest` uses each label's shortest paraphrase instead of its primary definition
 (`short-prompt` / `short-embedding`: in that channel only, the primary in the other);
-`positive-embedding` embeds the primary definition without its exclusion sentences. `--distractors N`
+`positive-embedding` embeds the primary definition without its exclusion sentences,
+`labelled-embedding` the label's words before it ("record label: ..."). `--distractors N`
 adds N unrelated types to every prompt; `--confusions` prints the commonest wrong types.
 
 Held-out corpora (the config's `holdout_corpora`) measure zero-shot transfer: whole corpora
@@ -71,7 +72,11 @@ def corpus_policy(corpus: str, checkpoint: str | None, threshold: float, distrac
                   "short-embedding": {"definition": shortest, "prompt_definition": ld.definition},
                   "positive-embedding": {"definition": positive_part(ld.definition),
                                          "prompt_definition": ld.definition},
-                  "gist-embedding": {"definition": gist(ld.definition), "prompt_definition": ld.definition}}[definition]
+                  "gist-embedding": {"definition": gist(ld.definition), "prompt_definition": ld.definition},
+                  # the label's words lead the embedded text ("record label: A company ..."): the
+                  # encoder knows what a record label is; training never embedded labels
+                  "labelled-embedding": {"definition": f"{ld.label.replace('_', ' ').lower()}: {ld.definition}",
+                                         "prompt_definition": ld.definition}}[definition]
         entities.setdefault(ld.label, {**entity, "threshold": threshold})
     for label, distractor in distractor_types(distractors, set(entities)) if distractors else ():
         entities.setdefault(label, {"definition": distractor, "threshold": threshold})
@@ -134,7 +139,7 @@ def main(argv=None) -> int:
                     help="add this many unrelated types (anatomy, gene regulation) to every prompt: does a "
                          "longer type list alone hurt the corpus's own types?")
     ap.add_argument("--definition", choices=("primary", "shortest", "short-prompt", "short-embedding", "positive-embedding",
-                                                 "gist-embedding"),
+                                                 "gist-embedding", "labelled-embedding"),
                     default="primary",
                     help="which of each label's definitions the policy uses: the primary (Appendix-D "
                          "style: inclusions, exclusions, examples), its shortest paraphrase, or the "

@@ -193,3 +193,37 @@ def test_unknown_embed_form_in_a_checkpoint_is_a_model_error(trained, tmp_path):
     (tmp_path / "ckpt" / "config.json").write_text(json.dumps({**cfg, "embed_form": "summary"}))
     with pytest.raises(ModelError, match="embed_form"):
         load_checkpoint_config(tmp_path / "ckpt")
+
+
+@pytest.mark.parametrize("prob, seed, kept, targets", [
+    (0.0, 0, [0, 1, 2, 3], [0, 1, 1, 0, 3, 3, 4, 0]),        # off: unchanged
+    (0.5, 1, [1, 2, 3], [0, 0, 0, 0, 2, 2, 3, 0]),           # type 1 goes, its spans become O, indices close up
+    (0.5, 3, [1, 2], [0, 0, 0, 0, 2, 2, 0, 0]),              # types 1 and 4 go; 2 (no spans) always stays
+    (0.99, 0, [1], [0, 0, 0, 0, 0, 0, 0, 0]),                # every present type goes; 2 (no spans) stays
+])
+def test_drop_types_leaves_present_types_out_and_relabels_them_o(prob, seed, kept, targets):
+    import random
+
+    from jpt_redact.train.lora_training import drop_types
+
+    emb = torch.arange(12.0).view(4, 3)  # 4 types, row j = type j + 1
+    y = torch.tensor([0, 1, 1, 0, 3, 3, 4, 0])
+    out_emb, out_y = drop_types(emb, y, prob, random.Random(seed))
+    assert out_emb[:, 0].div(3).long().tolist() == kept and out_y.tolist() == targets
+
+
+def test_drop_types_keeps_one_type_when_all_would_go():
+    import random
+
+    from jpt_redact.train.lora_training import drop_types
+
+    emb, y = torch.ones(2, 3), torch.tensor([1, 2, 0])
+    out_emb, out_y = drop_types(emb, y, 0.999, random.Random(0))
+    assert out_emb.shape[0] == 1 and out_y.tolist() == [1, 0, 0]  # the first present type stays
+
+
+def test_drop_type_prob_trains_end_to_end(tmp_path, monkeypatch):
+    monkeypatch.setenv("JPT_REDACT_DATA", str(tmp_path / "data"))
+    out = _train_tiny(tmp_path, drop_type_prob=0.5)
+    summary = json.loads((tmp_path / "work" / "summary.json").read_text())
+    assert (out / "config.json").exists() and summary["history"][-1]["step"] == 4

@@ -47,6 +47,12 @@ class LoraSpec(BaseModel):
         "then embeds gists at inference too), or a paraphrase of the same label drawn apart from the prompt's "
         "(the shortest half of the time; inference embeds a policy's `definition` as written, its "
         "`prompt_definition` in the prompt). The prompt always shows the definition as written.")
+    drop_type_prob: float = Field(
+        0.0, ge=0, lt=1,
+        description="Per step, each type with spans in the step's examples is left out of the heads' type list "
+        "with this probability and its spans become O (at least one type stays). The cached prefix still "
+        "shows its definition: what is taught is that a span the given types do not describe is O, which "
+        "the group-level label dropping at cache time (8%) teaches rarely. 0 = off.")
 
 
 class TrainConfig(BaseModel):

@@ -64,6 +64,25 @@ def _embedded_paraphrase(label: str, written: str, paraphrases: Mapping[str, Seq
     return min(options, key=len) if rng.random() < 0.5 else rng.choice(options)
 
 
+def drop_types(def_emb: Any, y: Any, prob: float, rng: random.Random) -> tuple[Any, Any]:
+    """The step's type embeddings and targets with some present types left out: each type with
+    spans in `y` (indices 1..N, 0 = O) goes with probability `prob`, its spans become O and the
+    indices above it close up. At least one type stays, so the heads always get a type list."""
+    import torch
+
+    n = def_emb.shape[0]
+    present = sorted(int(t) for t in torch.unique(y) if int(t) > 0)
+    gone = [t for t in present if rng.random() < prob]
+    if not gone:
+        return def_emb, y
+    if len(gone) == n:
+        gone = gone[1:]
+    keep = [j for j in range(1, n + 1) if j not in gone]
+    remap = torch.zeros(n + 1, dtype=y.dtype)
+    remap[torch.tensor(keep)] = torch.arange(1, len(keep) + 1, dtype=y.dtype)
+    return def_emb[torch.tensor([j - 1 for j in keep])], remap[y]
+
+
 def plan_steps(groups: Sequence[CachedGroup], per_step: int, seed: int, epoch: int) -> list[tuple[int, int, int]]:
     """(group, first example, end example) per step, shuffled per epoch (deterministic)."""
     steps = [(gi, e0, min(e0 + per_step, len(g.examples)))
@@ -176,7 +195,10 @@ def train_lora(
         peft_model.train()
         heads.train()
         x, y = second_copy_states(top, train[gi], e0, e1)
-        proj = heads.project_types(train[gi].def_emb, o_emb)
+        def_emb = train[gi].def_emb
+        if spec.drop_type_prob:
+            def_emb, y = drop_types(def_emb, y, spec.drop_type_prob, random.Random(f"{cfg.seed}:drop:{done}"))
+        proj = heads.project_types(def_emb, o_emb)
         soft, sig = heads.logits(x, proj)
         loss = jpt_losses(soft, sig, y, o_weight=cfg.o_weight, gamma=cfg.focal_gamma, pos_weight=cfg.focal_pos_weight)
         opt.zero_grad()
