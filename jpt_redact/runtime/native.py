@@ -181,10 +181,15 @@ class NativeDecoder:
             x = x + F.linear(attn.transpose(0, 1).reshape(n, H * D).to(dt), w["o"]).float()
             if i == last and keep is not None:
                 x = x[keep]
-            h = _rms(x, w["ln2"], eps)
-            gate, up = F.linear(h.to(dt), w["gate_up"]).float().chunk(2, -1)
-            x = x + F.linear((F.silu(gate) * up).to(dt), w["down"]).float()
+            x = x + self._mlp(_rms(x, w["ln2"], eps).to(dt), w)
         return _rms(x, self.norm, eps), kvs
+
+    def _mlp(self, h: torch.Tensor, w) -> torch.Tensor:
+        # the intermediate stays in the GEMM dtype between the two products: under bf16 a round
+        # trip of the 2 x 1536-wide activations through fp32 cost more than the rounding it avoided
+        # (benchmarks/mlp_recipe.py; quality: benchmarks/precision_gate.py)
+        gate, up = F.linear(h, w["gate_up"]).chunk(2, -1)
+        return F.linear(F.silu(gate) * up, w["down"]).float()
 
     def _attention(self, q, k, v, bounds, prefix):
         H, n, D = q.shape
