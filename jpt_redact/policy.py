@@ -105,6 +105,16 @@ def _coerce_action(v: Any) -> Any:
     return v
 
 
+def _check_label(label: str) -> str:
+    if not re.fullmatch(LABEL_PATTERN, label):
+        raise ValueError(f"label {label!r} must be UPPER_SNAKE_CASE (e.g. PERSON, US_SSN)")
+    return label
+
+
+# Checked as a dict key, so errors point at the offending label's line, not at 'entities:'.
+Label = Annotated[str, AfterValidator(_check_label)]
+
+
 class ValueSpec(_Strict):
     """How one value of a type reads as a whole (jpt_redact/whole_values.py, jpt_redact/linking.py)."""
 
@@ -134,8 +144,19 @@ class ValueSpec(_Strict):
         description="Mention linking: values of this type naming one person, organisation or place share one "
         "placeholder number or pseudonym ('Aisha Rahman', 'Aisha', 'Ms. Rahman').",
     )
+    continued_by: list[Label] = Field(
+        default_factory=list,
+        description="Labels whose findings continue a value of this type when only spaces, one comma and at "
+        "most one line break lie between: an address's town and country ('12 Rue de Rivoli,\\n75001 Paris, "
+        "France' is one STREET_ADDRESS). The whole value keeps this type's label.",
+    )
+    continued_by_pattern: str | None = Field(
+        None,
+        description="Regular expression (re.match after such a separator) for text no finding covers that "
+        "continues a value of this type like a `continued_by` finding: a postcode between street and town.",
+    )
 
-    @field_validator("not_followed_by", "not_matching")
+    @field_validator("not_followed_by", "not_matching", "continued_by_pattern")
     @classmethod
     def _compiles(cls, v: str | None, info: ValidationInfo) -> str | None:
         return v if v is None else _check_regex(v, info.field_name)
@@ -208,16 +229,6 @@ class EntityType(_Strict):
     @classmethod
     def _installed(cls, v: list[str]) -> list[str]:
         return [registry.recognizers.check_name(name) for name in v]
-
-
-def _check_label(label: str) -> str:
-    if not re.fullmatch(LABEL_PATTERN, label):
-        raise ValueError(f"label {label!r} must be UPPER_SNAKE_CASE (e.g. PERSON, US_SSN)")
-    return label
-
-
-# Checked as a dict key, so errors point at the offending label's line, not at 'entities:'.
-Label = Annotated[str, AfterValidator(_check_label)]
 
 
 class Defaults(_Strict):
@@ -321,6 +332,10 @@ class Policy(_Strict):
     def _labels(cls, v: dict[str, EntityType]) -> dict[str, EntityType]:
         if not v:
             raise ValueError("a policy needs at least one entity type")
+        for label, et in v.items():
+            unknown = [c for c in et.value.continued_by if c not in v]
+            if unknown:
+                raise ValueError(f"{label}.value.continued_by names {', '.join(unknown)}, not a type of this policy")
         return v
 
     # -- derived views -------------------------------------------------------------------

@@ -38,11 +38,20 @@ the resolver (docs/policies.md, *Whole values*, repeats the rules for policy aut
            priority, then the higher score, then the label name;
       within a rule, the longer span first, then the higher score. The merged span keeps the
       winner's score, recognizer and explanation.
+  W4. Continue. A span of a type with `value.continued_by` takes in the spans of those labels
+      (or its own) that follow it with only spaces, one comma and at most one line break
+      between, and text that `value.continued_by_pattern` matches after such a separator where
+      no span starts ('12 Rue de' + ' Rivoli' + ',\n75001' + ' Paris' + ', France' is one
+      STREET_ADDRESS): an address is one value, and a postcode between its lines is part of
+      it. A blank line, a full stop or any word between ends it. The value keeps the first
+      span's label, score, recognizer and explanation.
 
 Letters and digits of scripts written without spaces between words (Chinese, Japanese, Thai,
 Lao, Khmer, Myanmar) do not make a run: there a run would be the whole sentence.
 """
 from __future__ import annotations
+
+import re
 
 from typing import TYPE_CHECKING, Sequence
 
@@ -216,8 +225,42 @@ def restored(text: str, spans: Sequence[Span], candidates: Sequence[Span], polic
     return sorted(result, key=lambda s: (s.start, s.end))
 
 
+# -- W4 ------------------------------------------------------------------------------------------
+_SEPARATOR = re.compile(r"[ \t]*,?[ \t]*(?:\r?\n[ \t]*)?")
+
+
+def continued(text: str, spans: Sequence[Span], policy: "Policy") -> list[Span]:
+    """Rule W4 over sorted, non-overlapping spans."""
+    out: list[Span] = []
+    i = 0
+    while i < len(spans):
+        s = spans[i]
+        value = policy.entities[s.label].value
+        i += 1
+        if not value.continued_by and value.continued_by_pattern is None:
+            out.append(s)
+            continue
+        labels = {s.label, *value.continued_by}
+        piece = ensure_safe(value.continued_by_pattern, f"{s.label}.value.continued_by_pattern") \
+            if value.continued_by_pattern is not None else None
+        end = s.end
+        while True:
+            gap_end = _SEPARATOR.match(text, end).end()
+            nxt = spans[i] if i < len(spans) else None
+            if nxt is not None and nxt.label in labels and _SEPARATOR.fullmatch(text, end, nxt.start):
+                end, i = nxt.end, i + 1
+                continue
+            m = piece.match(text, gap_end) if piece is not None and gap_end > end else None
+            if m is None or m.end() == gap_end or (nxt is not None and nxt.start < m.end()) \
+                    or (m.end() < len(text) and is_word_char(text[m.end()])):
+                break
+            end = m.end()
+        out.append(s if end == s.end else Span(s.start, end, s.label, s.score, s.recognizer, s.explanation))
+    return out
+
+
 def whole(text: str, spans: Sequence[Span], policy: "Policy", candidates: Sequence[Span] = ()) -> tuple[Span, ...]:
-    """Rules W0-W3 over resolved spans (`candidates`: what the resolver was given, for W0);
+    """Rules W0-W4 over resolved spans (`candidates`: what the resolver was given, for W0);
     the result is sorted by start and non-overlapping."""
     spans = restored(text, spans, candidates, policy) if candidates else spans
     pairs = sorted(((extended(text, s, policy.entities[s.label]), s) for s in spans), key=lambda p: (p[0].start, p[0].end))
@@ -243,4 +286,4 @@ def whole(text: str, spans: Sequence[Span], policy: "Policy", candidates: Sequen
         best = _winner(cluster, policy)
         start = min(grown.start for grown, _ in cluster)
         out.append(Span(start, end, best.label, best.score, best.recognizer, best.explanation))
-    return tuple(out)
+    return tuple(continued(text, out, policy))

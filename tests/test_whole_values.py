@@ -51,6 +51,14 @@ entities:
   RECORD:
     definition: "Record numbers (0044). Not amounts."
     priority: 1
+  ADDRESS:
+    definition: "Street addresses (12 Rue de Rivoli). Not cities alone."
+    value:
+      joiners: "-/#"
+      continued_by: [PLACE]
+      continued_by_pattern: '\d{5}|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}'
+  PLACE:
+    definition: "Cities and countries (Paris). Not streets."
 """)
 
 
@@ -183,6 +191,43 @@ def test_the_result_never_overlaps():
     out = whole(text, spans, POLICY)
     assert values(text, out) == [("10.0.0.1/24", "DEVICE_ID"), ("10.0.0.2", "IP")]
     assert all(a.end <= b.start for a, b in zip(out, out[1:]))
+
+
+# -- W4 ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("text", "pieces", "expected"), [
+    # the town, postcode and country of an address, over a comma and one line break
+    ("at 12 Rue de Rivoli,\n75001 Paris, France today", [("12 Rue de", "ADDRESS"), ("Rivoli", "PLACE"),
+     ("Paris", "PLACE"), ("France", "PLACE")], [("12 Rue de Rivoli,\n75001 Paris, France", "ADDRESS")]),
+    ("221B Baker Street\nLondon NW1 6XE", [("221B Baker Street", "ADDRESS"), ("London", "PLACE")],
+     [("221B Baker Street\nLondon NW1 6XE", "ADDRESS")]),
+    ("12 Main St, 94105", [("12 Main St", "ADDRESS")], [("12 Main St, 94105", "ADDRESS")]),
+    ("12 Main St\n\nParis is lovely", [("12 Main St", "ADDRESS"), ("Paris", "PLACE")],  # a blank line ends it
+     [("12 Main St", "ADDRESS"), ("Paris", "PLACE")]),
+    ("12 Main St. Paris is lovely", [("12 Main St", "ADDRESS"), ("Paris", "PLACE")],  # so does a full stop
+     [("12 Main St", "ADDRESS"), ("Paris", "PLACE")]),
+    ("from 12 Main St to Paris", [("12 Main St", "ADDRESS"), ("Paris", "PLACE")],  # and a word
+     [("12 Main St", "ADDRESS"), ("Paris", "PLACE")]),
+    ("12 Main St,, Paris", [("12 Main St", "ADDRESS"), ("Paris", "PLACE")],  # one comma only
+     [("12 Main St", "ADDRESS"), ("Paris", "PLACE")]),
+    ("Paris, 12 Main St", [("Paris", "PLACE"), ("12 Main St", "ADDRESS")],  # a place does not take in an address
+     [("Paris", "PLACE"), ("12 Main St", "ADDRESS")]),
+    ("12 Main St, 941056 more", [("12 Main St", "ADDRESS")], [("12 Main St", "ADDRESS")]),  # not a whole postcode
+    ("12 Main St, 94105 Aisha Rahman", [("12 Main St", "ADDRESS"), ("Aisha Rahman", "PERSON")],
+     [("12 Main St, 94105", "ADDRESS"), ("Aisha Rahman", "PERSON")]),  # other labels stay apart
+    ("12 Main St 2024-05-03", [("12 Main St", "ADDRESS"), ("2024-05", "DATE")],  # no postcode where a span starts
+     [("12 Main St", "ADDRESS"), ("2024-05-03", "DATE")]),
+])
+def test_an_address_continues_over_its_town_postcode_and_country(text, pieces, expected):
+    spans = [model(text, piece, label) for piece, label in pieces]
+    assert values(text, whole(text, spans, POLICY)) == expected
+
+
+def test_continued_by_names_types_of_the_policy():
+    from jpt_redact.errors import PolicyError
+
+    with pytest.raises(PolicyError, match="continued_by names TOWN"):
+        parse_policy("name: p\nentities:\n  A:\n    definition: 'Street addresses here.'\n"
+                     "    value: {continued_by: [TOWN]}\n")
 
 
 # -- W0 ------------------------------------------------------------------------------------------
