@@ -320,6 +320,28 @@ def test_shipped_dates_are_no_measurements(policy_name, text, piece, kept):
     assert bool(screen(text, [model(text, piece, label)], policy)) is kept
 
 
+@pytest.mark.parametrize("policy_name", ["hipaa", "default"])
+@pytest.mark.parametrize(("text", "piece", "kept"), [
+    ("born in a small village near", "village", False),
+    ("walked into the woods", "the woods", False),
+    ("the county seat of", "county seat", False),
+    ("along the north coast", "north coast", False),
+    ("travels abroad a lot", "abroad", False),
+    ("the Dutch team", "Dutch", False),
+    ("speaks english well", "english", False),
+    ("born in Leeds", "Leeds", True),
+    ("a walk in Central Park", "Central Park", True),
+    ("to the Indian Ocean", "Indian Ocean", True),
+    ("moved to the Hague", "the Hague", True),
+    ("in western france", "western france", True),
+    ("lives in tallahassee", "tallahassee", True),
+])
+def test_shipped_places_are_no_generic_nouns_or_nationalities(policy_name, text, piece, kept):
+    from jpt_redact.policy import load_policy
+
+    assert bool(screen(text, [model(text, piece, "LOCATION")], load_policy(policy_name))) is kept
+
+
 @pytest.mark.parametrize(("text", "piece", "kept"), [
     ("a 72-year-old woman", "72-year-old", False),
     ("a 93-year-old woman", "93-year-old", True),
