@@ -51,14 +51,12 @@ Lao, Khmer, Myanmar) do not make a run: there a run would be the whole sentence.
 """
 from __future__ import annotations
 
-import re
-
 from typing import TYPE_CHECKING, Sequence
 
 from .findings import Span
 from .linking import TITLES, fold
 from .recognizer import DENY_LIST_NAME
-from .safe_regex import ensure_safe
+from .safe_regex import compile as safe_compile, ensure_safe
 
 if TYPE_CHECKING:  # pragma: no cover
     from .policy import EntityType, Policy
@@ -226,7 +224,7 @@ def restored(text: str, spans: Sequence[Span], candidates: Sequence[Span], polic
 
 
 # -- W4 ------------------------------------------------------------------------------------------
-_SEPARATOR = re.compile(r"[ \t]*,?[ \t]*(?:\r?\n[ \t]*)?")
+_SEPARATOR = safe_compile(r"[ \t]*,?[ \t]*(?:\r?\n[ \t]*)?", name="whole_values.W4 separator")
 
 
 def continued(text: str, spans: Sequence[Span], policy: "Policy") -> list[Span]:

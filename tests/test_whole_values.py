@@ -355,3 +355,21 @@ def test_hipaa_ages_over_89_only(text, piece, kept):
 
     policy = load_policy("hipaa")
     assert bool(resolve(text, [model(text, piece, "AGE_OVER_89", 0.8)], policy)) is kept
+
+
+# The shipped address types carry the postcode shapes of the `postcode` recognizer in their
+# continued_by_pattern (a policy file stands alone, so the pattern is written there): each form
+# the recognizer finds after its label must also continue an address.
+@pytest.mark.parametrize(("policy_name", "label"), [("default", "STREET_ADDRESS"), ("hipaa", "STREET_ADDRESS"),
+                                                    ("gdpr", "ADDRESS")])
+@pytest.mark.parametrize("code", ["94105", "94105-1234", "SW1A 1AA", "NW1 6XE", "K1A 0B1", "10115", "1012 AB", "8001",
+                                  "113 51", "00-950"])
+def test_shipped_addresses_continue_over_every_postcode_the_recognizer_knows(policy_name, label, code):
+    from jpt_redact.policy import load_policy
+    from jpt_redact.recognizer import registered_recognizer
+
+    labelled = f"ZIP {code}"
+    assert [labelled[s:e] for s, e, _ in registered_recognizer("postcode").find(labelled)] == [code]
+    text = f"12 Main Street,\n{code} more"
+    spans = whole(text, [model(text, "12 Main Street", label)], load_policy(policy_name))
+    assert values(text, spans) == [(f"12 Main Street,\n{code}", label)]

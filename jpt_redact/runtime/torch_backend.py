@@ -105,8 +105,8 @@ class TorchBackend:
             backbone = transformers_backbone(spec.backbone, spec.layer, spec.checkpoint_dir, device=device,
                                              dtype="bfloat16" if precision == "bf16" else None)
             note = "transformers (packing off)"
-        # a bf16 prefix depends on where the decoder rounds (native.py: the MLP intermediate stays
-        # bf16 since 2026-12-03), so the recipe is part of the cache key
+        # a bf16 prefix depends on where the decoder rounds (native.py keeps the MLP intermediate
+        # in bf16), so the recipe is part of the cache key: no prefix stored by the old one is reused
         identity = "|".join(["torch", backbone.weights_sha256, str(backbone.num_layers_used),
                              lora_digest(spec.checkpoint_dir), "bf16/mlp-bf16" if precision == "bf16" else precision])
         if packing and precision == "fp32" and device == "cpu" and isinstance(backbone.model, NativeDecoder):
